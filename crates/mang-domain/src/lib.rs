@@ -1,1 +1,10 @@
+//! Măng domain core: types, rules and workflows with no I/O.
+//!
+//! `cargo tree -p mang-domain` shows no database, web or async runtime crates: everything
+//! here is pure and fast to test. Time and randomness are parameters (`as_of`, seeded RNGs).
 
+pub mod access;
+pub mod audit;
+pub mod text;
+pub mod units;
+pub mod vi;

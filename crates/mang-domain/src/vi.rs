@@ -1,0 +1,56 @@
+//! Vietnamese user-facing labels of domain concepts, kept in one place so that an English
+//! translation can follow. Page templates hold the rest of the UI text.
+
+pub const PRODUCT: &str = "Măng";
+pub const PRODUCT_TAGLINE: &str = "Hệ thống thông tin chăm sóc, bảo vệ trẻ em";
+
+/// Access denied message shown by pages and the API (no detail about what exists).
+pub const DENIED: &str = "Bạn không có quyền truy cập nội dung này.";
+pub const NOT_FOUND: &str = "Không tìm thấy nội dung yêu cầu.";
+pub const LOGIN_FAILED: &str = "Tên đăng nhập hoặc mật khẩu không đúng.";
+pub const LOGIN_THROTTLED: &str = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau vài phút.";
+pub const CSRF_FAILED: &str =
+    "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.";
+pub const SESSION_EXPIRED: &str = "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.";
+pub const INTERNAL: &str = "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau.";
+
+/// Format a count the Vietnamese way: thousands separated by dots (`100.000`).
+pub fn number(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// `dd/mm/yyyy`, the date format of every Vietnamese form (BRIEF §9).
+pub fn date(d: time::Date) -> String {
+    format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_use_dot_thousands() {
+        assert_eq!(number(0), "0");
+        assert_eq!(number(999), "999");
+        assert_eq!(number(1000), "1.000");
+        assert_eq!(number(2_500_000), "2.500.000");
+        assert_eq!(number(-12345), "-12.345");
+    }
+
+    #[test]
+    fn dates_are_day_first() {
+        let d = time::Date::from_calendar_date(2026, time::Month::February, 5).unwrap();
+        assert_eq!(date(d), "05/02/2026");
+    }
+}
