@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod demo;
 pub mod text;
 pub mod units;
 pub mod vi;
