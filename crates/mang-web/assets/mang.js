@@ -1,0 +1,77 @@
+/* Măng progressive enhancement, no dependencies; load with defer.
+ * form[data-confirm=TEXT]: confirm(TEXT) before submit.
+ * button[data-busy=TEXT]: after submit, disabled and relabelled TEXT (no double submit).
+ * input[data-filter-target=ID]: hide rows of table#ID not containing every typed word
+ * (case, diacritics, đ/d ignored); data-filter-count=ID2 gets the row count. */
+(function () {
+  "use strict";
+  var d = document, SENT = "data-mang-sent", OLD = "data-busy-label";
+
+  function fold(s) {
+    s = String(s);
+    if (s.normalize) s = s.normalize("NFD");
+    return s.replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase();
+  }
+  function each(list, fn) { for (var i = 0; i < list.length; i++) fn(list[i]); }
+
+  d.addEventListener("submit", function (e) {
+    var f = e.target, bs = [];
+    if (!f || f.nodeName !== "FORM" || e.defaultPrevented) return;
+    if (f.hasAttribute(SENT)) return e.preventDefault();
+    var msg = f.getAttribute("data-confirm");
+    if (msg !== null && !window.confirm(msg)) return e.preventDefault();
+    each(f.elements, function (b) {
+      if (b.nodeName === "BUTTON" && b.hasAttribute("data-busy")) bs.push(b);
+    });
+    if (!bs.length) return;
+    f.setAttribute(SENT, "");
+    f.setAttribute("aria-busy", "true");
+    // next tick: disabling now drops the name=value of the button
+    setTimeout(function () {
+      each(bs, function (b) {
+        if (!b.hasAttribute(OLD)) b.setAttribute(OLD, b.innerHTML);
+        b.textContent = b.getAttribute("data-busy");
+        b.disabled = true;
+      });
+    }, 0);
+  });
+
+  // page restored from the back/forward cache: re-enable buttons
+  window.addEventListener("pageshow", function (e) {
+    if (!e.persisted) return;
+    each(d.querySelectorAll("form[" + SENT + "]"), function (f) {
+      f.removeAttribute(SENT);
+      f.removeAttribute("aria-busy");
+      each(f.querySelectorAll("button[" + OLD + "]"), function (b) {
+        b.innerHTML = b.getAttribute(OLD);
+        b.removeAttribute(OLD);
+        b.disabled = false;
+      });
+    });
+  });
+
+  function filter(inp) {
+    var t = d.getElementById(inp.getAttribute("data-filter-target")), n = 0;
+    if (!t || !t.tBodies) return;
+    var words = fold(inp.value).split(/\s+/).filter(Boolean);
+    each(t.tBodies, function (tb) {
+      each(tb.rows, function (r) {
+        var txt = fold(r.textContent), ok = words.every(function (w) { return txt.indexOf(w) > -1; });
+        r.hidden = !ok;
+        if (ok) n++;
+      });
+    });
+    var c = d.getElementById(inp.getAttribute("data-filter-count") || "");
+    if (c) c.textContent = n;
+  }
+
+  d.addEventListener("input", function (e) {
+    var el = e.target;
+    if (el.hasAttribute && el.hasAttribute("data-filter-target")) filter(el);
+  });
+  function init() {
+    each(d.querySelectorAll("input[data-filter-target]"), function (i) { if (i.value) filter(i); });
+  }
+  if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
