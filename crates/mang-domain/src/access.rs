@@ -127,26 +127,40 @@ pub fn role_allows(role: Role, action: Action) -> bool {
 }
 
 /// The subtree a user can see: the unit they are bound to and everything under it.
+/// Carries the unit's full path so that storage can filter on the leading columns of one
+/// composite index (`province_code, commune_code, village_code`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Scope {
     pub level: UnitLevel,
     pub code: UnitCode,
+    pub path: UnitPath,
 }
 
 impl Scope {
-    pub fn of(unit: &UnitCode) -> Scope {
+    /// `path` is the unit's own path (its province, commune and village codes as far as
+    /// its level goes).
+    pub fn new(unit: &UnitCode, path: &UnitPath) -> Scope {
+        let level = unit.level();
+        let keep = |l: UnitLevel, v: &Option<String>| if level >= l { v.clone() } else { None };
         Scope {
-            level: unit.level(),
+            level,
             code: unit.clone(),
+            path: UnitPath {
+                province: keep(UnitLevel::Province, &path.province),
+                commune: keep(UnitLevel::Commune, &path.commune),
+                village: keep(UnitLevel::Village, &path.village),
+            },
         }
+    }
+
+    pub fn national() -> Scope {
+        Scope::new(&UnitCode::national(), &UnitPath::default())
     }
 
     /// Does the record at `path` lie inside this scope?
     pub fn contains(&self, path: &UnitPath) -> bool {
-        match self.level {
-            UnitLevel::National => true,
-            level => path.code_at(level) == Some(self.code.as_str()),
-        }
+        let same = |l: UnitLevel| self.level < l || path.code_at(l) == self.path.code_at(l);
+        same(UnitLevel::Province) && same(UnitLevel::Commune) && same(UnitLevel::Village)
     }
 }
 
@@ -237,7 +251,7 @@ impl<P: Permission> Grant<P> {
 
 impl Principal {
     pub fn scope(&self) -> Scope {
-        Scope::of(&self.unit)
+        Scope::new(&self.unit, &self.unit_path)
     }
 
     pub fn may(&self, action: Action) -> bool {
@@ -368,7 +382,7 @@ mod tests {
 
     #[test]
     fn national_scope_contains_everything() {
-        let s = Scope::of(&UnitCode::national());
+        let s = Scope::national();
         assert!(s.contains(&UnitPath::default()));
         assert!(s.contains(&path("01", Some("00004"), None)));
     }

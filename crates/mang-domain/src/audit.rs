@@ -63,8 +63,11 @@ pub struct NewAuditEntry {
     pub actor_id: Option<i64>,
     pub actor: String,
     pub actor_role: String,
-    /// Unit the record belongs to (for scoping the audit view).
+    /// Unit the record belongs to, with its province and commune (empty when above that
+    /// level), so that an auditor's view of the log is scoped like every other list.
     pub unit_code: String,
+    pub province_code: String,
+    pub commune_code: String,
     pub action: String,
     pub entity: String,
     pub entity_id: String,
@@ -101,6 +104,8 @@ pub fn chain_hash(seq: i64, e: &NewAuditEntry, prev_hash: &str) -> String {
     field(e.actor.as_bytes());
     field(e.actor_role.as_bytes());
     field(e.unit_code.as_bytes());
+    field(e.province_code.as_bytes());
+    field(e.commune_code.as_bytes());
     field(e.action.as_bytes());
     field(e.entity.as_bytes());
     field(e.entity_id.as_bytes());
@@ -182,6 +187,8 @@ mod tests {
             actor: "cb.xa".into(),
             actor_role: "commune_officer".into(),
             unit_code: "31006".into(),
+            province_code: "31".into(),
+            commune_code: "31006".into(),
             action: "view".into(),
             entity: "child".into(),
             entity_id: i.to_string(),

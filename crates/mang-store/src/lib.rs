@@ -1,1 +1,162 @@
+//! Măng storage: one set of queries that runs on SQLite (embedded default, WAL) and on
+//! PostgreSQL, through sqlx's `Any` driver with `$1` placeholders. Dialect differences
+//! (connection set-up, write-transaction start, migrations folder, schema introspection,
+//! backup) live in [`dialect`] and nowhere else.
 
+pub mod audit;
+pub mod demo;
+pub mod dialect;
+mod error;
+pub mod password;
+pub mod registry;
+mod sql;
+pub mod units;
+pub mod users;
+
+pub use dialect::Backend;
+pub use error::StoreError;
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, Transaction};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+pub type Tx = Transaction<'static, Any>;
+
+/// How to open a database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// The database must exist and carry Măng's schema (`serve`, `users`, `audit`…): a
+    /// mistyped path or URL is an error, never a new empty database.
+    Existing,
+    /// Create the SQLite file if missing and apply migrations (`demo`, `migrate`).
+    CreateOrMigrate,
+}
+
+/// The one handle on the database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    url: String,
+}
+
+/// A database location given on the command line: a SQLite file path or a URL.
+pub fn normalise_location(location: &str) -> String {
+    if location.starts_with("postgres://")
+        || location.starts_with("postgresql://")
+        || location.starts_with("sqlite:")
+    {
+        location.to_owned()
+    } else {
+        format!("sqlite://{location}")
+    }
+}
+
+impl Store {
+    pub async fn open(location: &str, mode: OpenMode) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let url = normalise_location(location);
+        let backend = Backend::of_url(&url);
+        let connect_url = dialect::prepare(&url, backend, mode)?;
+        let max = if backend == Backend::Sqlite { 8 } else { 16 };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .after_connect(move |conn, _meta| Box::pin(dialect::after_connect(conn, backend)))
+            .connect(&connect_url)
+            .await
+            .map_err(|e| StoreError::Open {
+                location: redact(&url),
+                source: e,
+            })?;
+        let store = Store { pool, backend, url };
+        match mode {
+            OpenMode::CreateOrMigrate => store.migrate().await?,
+            OpenMode::Existing => {
+                if !dialect::is_initialised(&store.pool, store.backend).await? {
+                    return Err(StoreError::NotInitialised {
+                        location: redact(&store.url),
+                    });
+                }
+                store.migrate().await?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// Apply the embedded migrations (each in its own transaction; a database that has a
+    /// migration this binary does not know — a downgrade — is refused), then load the
+    /// reference administrative units if the table is empty.
+    pub async fn migrate(&self) -> Result<()> {
+        dialect::migrator(self.backend).run(&self.pool).await?;
+        units::ensure_reference_units(self).await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Location for messages, with any password removed.
+    pub fn location(&self) -> String {
+        redact(&self.url)
+    }
+
+    /// A read-write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`) so that a read followed by a write never fails with SQLITE_BUSY.
+    pub async fn begin_write(&self) -> Result<Tx> {
+        Ok(self
+            .pool
+            .begin_with(dialect::begin_write(self.backend))
+            .await?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Remove the password from a database URL before it appears in any message.
+pub fn redact(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((creds, host)) = rest.split_once('@')
+    {
+        let user = creds.split(':').next().unwrap_or("");
+        return format!("{scheme}://{user}:***@{host}");
+    }
+    url.to_owned()
+}
+
+/// Current time as stored: RFC 3339 UTC with seconds.
+pub fn now_text() -> String {
+    timestamp(time::OffsetDateTime::now_utc())
+}
+
+pub fn timestamp(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
+        assert_eq!(normalise_location("mang.db"), "sqlite://mang.db");
+    }
+}

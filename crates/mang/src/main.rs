@@ -1,1 +1,383 @@
-fn main() {}
+//! `mang`: the one binary. Operational subcommands (serve, demo, users, audit, backup,
+//! restore, migrate, export-openapi) that tests and CI use themselves.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use mang_domain::access::Role;
+use mang_domain::units::UnitCode;
+use mang_store::{OpenMode, Store, demo, users};
+use std::time::Instant;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mang",
+    version,
+    about = "Măng — hệ thống thông tin chăm sóc, bảo vệ trẻ em"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct DbArg {
+    /// SQLite file or postgres:// URL
+    #[arg(long, env = "MANG_DB")]
+    db: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Start the web server.
+    Serve {
+        /// SQLite file or postgres:// URL (default mang-demo.db with --demo)
+        #[arg(long, env = "MANG_DB")]
+        db: Option<String>,
+        /// Address to listen on (port 0 picks a free port)
+        #[arg(long, env = "MANG_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Create and seed the SQLite file with demo data if it does not exist
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create (or resume) a synthetic demo province.
+    Demo {
+        #[command(flatten)]
+        db: DbArg,
+        /// Province code (default 31, Hải Phòng)
+        #[arg(long, default_value = "31")]
+        province: String,
+        /// Number of children aged 0–15
+        #[arg(long, default_value_t = 50_000)]
+        children: u64,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Reference date for ages (YYYY-MM-DD); default today
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// Create the database (if SQLite) and apply migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Manage users.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Online backup of a SQLite database to a new file.
+    Backup {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        out: String,
+    },
+    /// Restore a SQLite database from a backup file (the target must not be in use).
+    Restore {
+        #[command(flatten)]
+        db: DbArg,
+        /// The backup file
+        #[arg(long = "from")]
+        from: String,
+        /// Replace an existing target file
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the OpenAPI document of the JSON API.
+    ExportOpenapi,
+    /// Check that the server answers /healthz.
+    Healthcheck {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UsersCommand {
+    /// Add a user.
+    Add {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "MANG_PASSWORD")]
+        password: String,
+        /// admin, province_officer, commune_officer, collaborator, health_worker, police, school, leader, auditor
+        #[arg(long)]
+        role: String,
+        /// Administrative unit code (VN, province, commune or village)
+        #[arg(long)]
+        unit: String,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Verify the hash chain; exits non-zero naming the first broken entry.
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    match real_main() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Lỗi: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MANG_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run(cli))
+}
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+fn parse_date(s: &str) -> Result<time::Date> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &fmt).with_context(|| format!("ngày không hợp lệ «{s}» (dạng YYYY-MM-DD)"))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { db, addr, demo } => {
+            let db = match (db, demo) {
+                (Some(db), _) => db,
+                (None, true) => "mang-demo.db".to_owned(),
+                (None, false) => bail!("cần --db (tệp SQLite hoặc URL postgres://), hoặc --demo"),
+            };
+            let is_sqlite = !db.starts_with("postgres");
+            if demo && is_sqlite && !std::path::Path::new(&db).exists() {
+                println!("Đang tạo dữ liệu mẫu trong {db} …");
+                run_demo(&db, "31", 50_000, 2026, today()).await?;
+            }
+            let store = Store::open(&db, OpenMode::Existing).await?;
+            if demo {
+                print_demo_logins(&store).await?;
+            }
+            mang_web::serve(store, &addr)
+                .await
+                .with_context(|| format!("không mở được cổng {addr}"))
+        }
+        Command::Demo {
+            db,
+            province,
+            children,
+            seed,
+            as_of,
+        } => {
+            let as_of = match as_of {
+                Some(s) => parse_date(&s)?,
+                None => today(),
+            };
+            run_demo(&db.db, &province, children, seed, as_of).await
+        }
+        Command::Migrate { db } => {
+            let store = Store::open(&db.db, OpenMode::CreateOrMigrate).await?;
+            println!("Đã áp dụng lược đồ cho {}", store.location());
+            Ok(())
+        }
+        Command::Users {
+            command:
+                UsersCommand::Add {
+                    db,
+                    username,
+                    password,
+                    role,
+                    unit,
+                    name,
+                },
+        } => {
+            let store = Store::open(&db.db, OpenMode::Existing).await?;
+            let role =
+                Role::parse(&role).with_context(|| format!("vai trò không hợp lệ «{role}»"))?;
+            let unit = UnitCode::parse(&unit)?;
+            let user = users::create(
+                &store,
+                None,
+                users::NewUser {
+                    username,
+                    display_name: name,
+                    password,
+                    role,
+                    unit,
+                },
+            )
+            .await?;
+            println!(
+                "Đã tạo người dùng {} ({}, {})",
+                user.username,
+                role.label_vi(),
+                user.unit_name
+            );
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
+            let store = Store::open(&db.db, OpenMode::Existing).await?;
+            match mang_store::audit::verify(&store).await? {
+                Ok(n) => {
+                    println!("Nhật ký truy cập toàn vẹn: {n} mục, chuỗi băm khớp.");
+                    Ok(())
+                }
+                Err(e) => bail!("NHẬT KÝ BỊ THAY ĐỔI: {e}"),
+            }
+        }
+        Command::Backup { db, out } => {
+            let store = Store::open(&db.db, OpenMode::Existing).await?;
+            mang_store::dialect::sqlite_backup(store.pool(), store.backend(), &out).await?;
+            println!("Đã sao lưu {} vào {out}", store.location());
+            Ok(())
+        }
+        Command::Restore { db, from, force } => restore(&db.db, &from, force).await,
+        Command::ExportOpenapi => {
+            println!("{}", mang_web::openapi_json());
+            Ok(())
+        }
+        Command::Healthcheck { addr } => healthcheck(&addr).await,
+    }
+}
+
+async fn run_demo(
+    db: &str,
+    province: &str,
+    children: u64,
+    seed: u64,
+    as_of: time::Date,
+) -> Result<()> {
+    let store = Store::open(db, OpenMode::CreateOrMigrate).await?;
+    let bar = ProgressBar::new(children);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trẻ em ({per_sec}, còn {eta})",
+        )
+        .expect("valid template"),
+    );
+    let started = Instant::now();
+    let params = demo::DemoParams {
+        province: province.to_owned(),
+        children,
+        seed,
+        as_of,
+    };
+    let outcome = demo::run(&store, &params, |done, _| bar.set_position(done)).await?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    if outcome.already_complete {
+        println!(
+            "Dữ liệu mẫu đã đầy đủ trong {} (không ghi thêm).",
+            store.location()
+        );
+    } else {
+        let resumed = if outcome.resumed_from > 0 {
+            format!(
+                " (tiếp tục từ phần {}/{})",
+                outcome.resumed_from, outcome.chunks_total
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "Đã tạo dữ liệu mẫu: {} trẻ em, tỉnh {province}, hạt giống {seed}, ngày tham chiếu {}{resumed} trong {:.1} giây ({:.0} trẻ/giây).",
+            mang_domain::vi::number(children as i64),
+            mang_domain::vi::date(as_of),
+            secs,
+            children as f64 / secs.max(1e-9)
+        );
+    }
+    print_logins(&outcome.logins);
+    store.close().await;
+    Ok(())
+}
+
+fn print_logins(logins: &[demo::DemoLogin]) {
+    println!("Tài khoản mẫu (mật khẩu chung: {}):", demo::DEMO_PASSWORD);
+    for l in logins {
+        println!(
+            "  {:<10} {:<20} {} ({})",
+            l.username,
+            l.role.label_vi(),
+            l.unit_name,
+            l.unit_code
+        );
+    }
+}
+
+async fn print_demo_logins(store: &Store) -> Result<()> {
+    let logins = demo::existing_logins(store).await?;
+    if !logins.is_empty() {
+        print_logins(&logins);
+    }
+    Ok(())
+}
+
+async fn restore(db: &str, from: &str, force: bool) -> Result<()> {
+    if db.starts_with("postgres") {
+        bail!("khôi phục chỉ dành cho SQLite; với PostgreSQL hãy dùng pg_restore");
+    }
+    // Open the backup first: it must be a Măng database whose audit chain verifies.
+    let backup = Store::open(from, OpenMode::Existing)
+        .await
+        .with_context(|| format!("tệp sao lưu {from}"))?;
+    if let Err(e) = mang_store::audit::verify(&backup).await? {
+        bail!("tệp sao lưu {from} không toàn vẹn: {e}");
+    }
+    backup.close().await;
+    let target = std::path::Path::new(db);
+    if target.exists() && !force {
+        bail!("{db} đã tồn tại; thêm --force để thay thế (hãy dừng máy chủ trước)");
+    }
+    let tmp = format!("{db}.restoring");
+    std::fs::copy(from, &tmp).with_context(|| format!("không sao chép được {from}"))?;
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{db}{suffix}"));
+    }
+    std::fs::rename(&tmp, db)?;
+    println!("Đã khôi phục {db} từ {from}");
+    Ok(())
+}
+
+async fn healthcheck(addr: &str) -> Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr)
+        .await
+        .with_context(|| format!("không kết nối được {addr}"))?;
+    s.write_all(
+        format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).await?;
+    if buf.starts_with("HTTP/1.1 200") {
+        println!("ok");
+        Ok(())
+    } else {
+        bail!("máy chủ trả lời: {}", buf.lines().next().unwrap_or(""))
+    }
+}

@@ -1,0 +1,403 @@
+//! Writing the synthetic demo province (`mang demo`). Each chunk of households and their
+//! children is written in one transaction together with the run's progress row, so a run
+//! killed at any moment leaves only whole chunks behind and the next run resumes after the
+//! last one committed.
+
+use crate::audit::{self, Actor};
+use crate::sql::{Val, bind_all, values_list};
+use crate::units::{self, Unit};
+use crate::users::{self, NewUser};
+use crate::{Result, Store, StoreError, now_text};
+use mang_domain::access::Role;
+use mang_domain::demo::{DemoChunk, DemoCommune, DemoPlan, plan};
+use mang_domain::units::{UnitCode, UnitPath};
+use sqlx::AssertSqlSafe;
+use sqlx::Row;
+
+/// Parameters of a demo run (the same parameters resume the same run).
+#[derive(Debug, Clone)]
+pub struct DemoParams {
+    pub province: String,
+    pub children: u64,
+    pub seed: u64,
+    pub as_of: time::Date,
+}
+
+/// Password of every demo account (printed by `mang demo`; synthetic data only).
+pub const DEMO_PASSWORD: &str = "mang-demo-2026";
+
+/// A demo login to print.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub username: String,
+    pub role: Role,
+    pub unit_code: String,
+    pub unit_name: String,
+}
+
+/// What happened.
+#[derive(Debug, Clone)]
+pub struct DemoOutcome {
+    pub chunks_total: usize,
+    pub chunks_written_now: usize,
+    pub resumed_from: usize,
+    pub already_complete: bool,
+    pub logins: Vec<DemoLogin>,
+}
+
+/// Run (or resume) the demo. `progress(children_done, children_total)` is called after
+/// every chunk.
+pub async fn run(
+    store: &Store,
+    params: &DemoParams,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<DemoOutcome> {
+    let province = units::get(store, &params.province)
+        .await
+        .map_err(|_| StoreError::Invalid {
+            field: "province",
+            message: format!("Không có tỉnh, thành phố mã {}", params.province),
+        })?;
+    if province.level != "province" {
+        return Err(StoreError::Invalid {
+            field: "province",
+            message: format!("{} không phải mã cấp tỉnh", params.province),
+        });
+    }
+    let communes = units::communes_of(store, &province.code).await?;
+    let demo_communes: Vec<DemoCommune> = communes
+        .iter()
+        .map(|c| DemoCommune {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            is_ward: c.kind == "phường",
+        })
+        .collect();
+    let plan = plan(&demo_communes, params.children, params.seed);
+    let total = plan.chunk_count();
+
+    let existing = sqlx::query("SELECT province_code, seed, children, as_of, chunks_done, finished FROM demo_runs WHERE id = 1")
+        .fetch_optional(store.pool())
+        .await?;
+    let as_of = params.as_of.to_string();
+    let start = match existing {
+        Some(r) => {
+            let same = r.get::<String, _>("province_code") == province.code
+                && r.get::<i64, _>("seed") == params.seed as i64
+                && r.get::<i64, _>("children") == params.children as i64
+                && r.get::<String, _>("as_of") == as_of;
+            if !same {
+                return Err(StoreError::Conflict {
+                    field: "db",
+                    message: format!(
+                        "Cơ sở dữ liệu này đã có dữ liệu mẫu với tham số khác (tỉnh {}, hạt giống {}, {} trẻ, ngày {}). Dùng một tệp mới.",
+                        r.get::<String, _>("province_code"),
+                        r.get::<i64, _>("seed"),
+                        r.get::<i64, _>("children"),
+                        r.get::<String, _>("as_of")
+                    ),
+                });
+            }
+            r.get::<i64, _>("chunks_done") as usize
+        }
+        None => {
+            begin_run(store, params, &province, &communes, &plan, total).await?;
+            0
+        }
+    };
+    let logins = ensure_demo_users(store, &province, &communes).await?;
+
+    let already: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children WHERE province_code = $1")
+        .bind(&province.code)
+        .fetch_one(store.pool())
+        .await?;
+    let mut children_done = already as u64;
+    progress(children_done, params.children);
+    for index in start..total {
+        let chunk = plan.chunk(index, params.as_of);
+        write_chunk(store, &chunk, &province.code, index, total).await?;
+        children_done += chunk.children.len() as u64;
+        progress(children_done, params.children);
+    }
+    sqlx::query("UPDATE demo_runs SET finished = 1 WHERE id = 1")
+        .execute(store.pool())
+        .await?;
+    Ok(DemoOutcome {
+        chunks_total: total,
+        chunks_written_now: total - start,
+        resumed_from: start,
+        already_complete: start == total && total > 0,
+        logins,
+    })
+}
+
+/// First transaction of a run: the progress row and all villages.
+async fn begin_run(
+    store: &Store,
+    params: &DemoParams,
+    province: &Unit,
+    communes: &[Unit],
+    plan: &DemoPlan,
+    total: usize,
+) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO demo_runs (id, province_code, seed, children, as_of, chunks_total, chunks_done, finished) \
+         VALUES (1, $1, $2, $3, $4, $5, 0, 0)",
+    )
+    .bind(&province.code)
+    .bind(params.seed as i64)
+    .bind(params.children as i64)
+    .bind(params.as_of.to_string())
+    .bind(total as i64)
+    .execute(&mut *tx)
+    .await?;
+    let by_code: std::collections::HashMap<&str, &Unit> =
+        communes.iter().map(|c| (c.code.as_str(), c)).collect();
+    let villages = plan.villages();
+    let now = now_text();
+    for chunk in villages.chunks(300) {
+        let sql = format!(
+            "INSERT INTO admin_units (code, name, name_folded, level, parent_code, kind, province_code, commune_code, is_reference, created_at) VALUES {}",
+            values_list(chunk.len(), 10, 1)
+        );
+        let mut vals = Vec::with_capacity(chunk.len() * 10);
+        for v in chunk {
+            let commune = by_code
+                .get(v.commune_code.as_str())
+                .ok_or(StoreError::NotFound)?;
+            vals.extend([
+                Val::Text(v.code.clone()),
+                Val::Text(v.name.clone()),
+                Val::Text(mang_domain::text::fold(&v.name)),
+                Val::Text("village".into()),
+                Val::Text(v.commune_code.clone()),
+                Val::Text(units::village_kind_for(&commune.kind).into()),
+                Val::Text(province.code.clone()),
+                Val::Text(v.commune_code.clone()),
+                Val::Int(0),
+                Val::Text(now.clone()),
+            ]);
+        }
+        bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::append(
+        &mut tx,
+        &Actor::system("demo"),
+        &UnitPath { province: Some(province.code.clone()), ..Default::default() },
+        "create",
+        "demo_run",
+        &province.code,
+        serde_json::json!({ "seed": params.seed, "children": params.children, "as_of": params.as_of.to_string(), "villages": villages.len() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One demo user per role, bound to the province, its first commune or that commune's
+/// first village. Existing ones are left alone (a resumed run).
+async fn ensure_demo_users(
+    store: &Store,
+    province: &Unit,
+    communes: &[Unit],
+) -> Result<Vec<DemoLogin>> {
+    let commune = communes.first().ok_or(StoreError::NotFound)?;
+    let village_code = format!("{}-001", commune.code);
+    let village = units::get(store, &village_code).await?;
+    let specs: [(&str, Role, &Unit, &str); 10] = [
+        ("admin", Role::Admin, province, "Quản trị hệ thống"),
+        (
+            "tinh",
+            Role::ProvinceOfficer,
+            province,
+            "Cán bộ Chi cục Dân số và Trẻ em",
+        ),
+        (
+            "xa",
+            Role::CommuneOfficer,
+            commune,
+            "Cán bộ phụ trách trẻ em cấp xã",
+        ),
+        ("ctv", Role::Collaborator, &village, "Cộng tác viên thôn"),
+        ("yte", Role::HealthWorker, commune, "Nhân viên Trạm Y tế"),
+        ("congan", Role::Police, commune, "Công an xã"),
+        ("truong", Role::School, commune, "Nhà trường"),
+        ("lanhdao", Role::Leader, province, "Lãnh đạo UBND"),
+        ("kiemtra", Role::Auditor, province, "Kiểm tra viên"),
+        (
+            "xa2",
+            Role::CommuneOfficer,
+            communes.get(1).unwrap_or(commune),
+            "Cán bộ phụ trách trẻ em cấp xã (xã thứ hai)",
+        ),
+    ];
+    let mut out = Vec::new();
+    for (name, role, unit, display) in specs {
+        let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1")
+            .bind(name)
+            .fetch_one(store.pool())
+            .await?;
+        if exists == 0 {
+            users::create(
+                store,
+                None,
+                NewUser {
+                    username: name.into(),
+                    display_name: display.into(),
+                    password: DEMO_PASSWORD.into(),
+                    role,
+                    unit: UnitCode::parse(&unit.code).map_err(|_| StoreError::NotFound)?,
+                },
+            )
+            .await?;
+        }
+        out.push(DemoLogin {
+            username: name.into(),
+            role,
+            unit_code: unit.code.clone(),
+            unit_name: unit.name.clone(),
+        });
+    }
+    Ok(out)
+}
+
+const HOUSEHOLD_COLS: usize = 10;
+const CHILD_COLS: usize = 13;
+/// Rows per INSERT statement (bound parameters stay well under both backends' limits).
+const ROWS_PER_STATEMENT: usize = 400;
+
+async fn write_chunk(
+    store: &Store,
+    chunk: &DemoChunk,
+    province: &str,
+    index: usize,
+    total: usize,
+) -> Result<()> {
+    let now = now_text();
+    let mut tx = store.begin_write().await?;
+    let mut ids: std::collections::HashMap<String, i64> =
+        std::collections::HashMap::with_capacity(chunk.households.len());
+    for part in chunk.households.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO households (code, province_code, commune_code, village_code, head_name, address, phone, version, created_at, updated_at) VALUES {} RETURNING id, code",
+            values_list(part.len(), HOUSEHOLD_COLS, 1)
+        );
+        let mut vals = Vec::with_capacity(part.len() * HOUSEHOLD_COLS);
+        for h in part {
+            vals.extend([
+                Val::Text(h.code.clone()),
+                Val::Text(province.to_owned()),
+                Val::Text(h.commune_code.clone()),
+                Val::Text(h.village_code.clone()),
+                Val::Text(h.head_name.clone()),
+                Val::Text(h.address.clone()),
+                Val::OptText(h.phone.clone()),
+                Val::Int(1),
+                Val::Text(now.clone()),
+                Val::Text(now.clone()),
+            ]);
+        }
+        for r in bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            ids.insert(r.get("code"), r.get("id"));
+        }
+    }
+    let poor: Vec<_> = chunk
+        .households
+        .iter()
+        .filter_map(|h| h.poverty.as_ref().map(|p| (h, p)))
+        .collect();
+    for part in poor.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO household_poverty (household_id, year, status) VALUES {}",
+            values_list(part.len(), 3, 1)
+        );
+        let mut vals = Vec::with_capacity(part.len() * 3);
+        for (h, (year, status)) in part {
+            vals.extend([
+                Val::Int(ids[&h.code]),
+                Val::Int(i64::from(*year)),
+                Val::Text(status.as_str().into()),
+            ]);
+        }
+        bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let by_code: std::collections::HashMap<&str, &mang_domain::demo::DemoHousehold> = chunk
+        .households
+        .iter()
+        .map(|h| (h.code.as_str(), h))
+        .collect();
+    for part in chunk.children.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO children (household_id, full_name, name_folded, sex, birth_date, ethnicity, personal_id, province_code, commune_code, village_code, version, created_at, updated_at) VALUES {}",
+            values_list(part.len(), CHILD_COLS, 1)
+        );
+        let mut vals = Vec::with_capacity(part.len() * CHILD_COLS);
+        for c in part {
+            let h = by_code[c.household_code.as_str()];
+            vals.extend([
+                Val::Int(ids[&c.household_code]),
+                Val::Text(c.full_name.clone()),
+                Val::Text(mang_domain::text::fold(&c.full_name)),
+                Val::Text(c.sex.as_str().into()),
+                Val::Text(c.birth_date.to_string()),
+                Val::Text(c.ethnicity.clone()),
+                Val::OptText(c.personal_id.clone()),
+                Val::Text(province.to_owned()),
+                Val::Text(h.commune_code.clone()),
+                Val::Text(h.village_code.clone()),
+                Val::Int(1),
+                Val::Text(now.clone()),
+                Val::Text(now.clone()),
+            ]);
+        }
+        bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("UPDATE demo_runs SET chunks_done = $1 WHERE id = 1 AND chunks_done = $2")
+        .bind((index + 1) as i64)
+        .bind(index as i64)
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        &Actor::system("demo"),
+        &UnitPath { province: Some(province.to_owned()), commune: Some(chunk.commune_code.clone()), village: None },
+        "create",
+        "demo_chunk",
+        &format!("{}/{}", index + 1, total),
+        serde_json::json!({ "households": chunk.households.len(), "children": chunk.children.len() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The demo accounts present in a database (for `serve --demo` to print).
+pub async fn existing_logins(store: &Store) -> Result<Vec<DemoLogin>> {
+    let rows = sqlx::query(
+        "SELECT u.username, u.role, u.unit_code, a.name FROM users u JOIN admin_units a ON a.code = u.unit_code \
+         WHERE u.username IN ('admin', 'tinh', 'xa', 'xa2', 'ctv', 'yte', 'congan', 'truong', 'lanhdao', 'kiemtra') ORDER BY u.id",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(DemoLogin {
+                username: r.get(0),
+                role: Role::parse(&r.get::<String, _>(1))?,
+                unit_code: r.get(2),
+                unit_name: r.get(3),
+            })
+        })
+        .collect())
+}

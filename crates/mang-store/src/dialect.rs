@@ -1,0 +1,153 @@
+//! Everything that differs between SQLite and PostgreSQL, in one place.
+
+use crate::{OpenMode, Result, StoreError};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyConnection, AnyPool};
+use sqlx::{Executor, Row};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+pub fn migrator(backend: Backend) -> &'static Migrator {
+    match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    }
+}
+
+/// Path of a SQLite URL (`sqlite://x.db` → `x.db`).
+pub fn sqlite_path(url: &str) -> &str {
+    let p = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    p.split('?').next().unwrap_or(p)
+}
+
+/// Turn the user's location into the URL to connect with. For SQLite, `Existing` refuses a
+/// missing file (sqlx would otherwise fail with a less helpful message), and
+/// `CreateOrMigrate` adds `mode=rwc` so the file is created.
+pub fn prepare(url: &str, backend: Backend, mode: OpenMode) -> Result<String> {
+    match backend {
+        Backend::Postgres => Ok(url.to_owned()),
+        Backend::Sqlite => {
+            let path = sqlite_path(url);
+            if path.is_empty() || path == ":memory:" {
+                return Err(StoreError::Invalid {
+                    field: "db",
+                    message: "cần đường dẫn tới một tệp SQLite".into(),
+                });
+            }
+            match mode {
+                OpenMode::Existing if !std::path::Path::new(path).exists() => {
+                    Err(StoreError::MissingFile(path.to_owned()))
+                }
+                OpenMode::Existing => Ok(format!("sqlite://{path}")),
+                OpenMode::CreateOrMigrate => Ok(format!("sqlite://{path}?mode=rwc")),
+            }
+        }
+    }
+}
+
+/// Per-connection settings. SQLite: WAL (persistent in the file), foreign keys (also the
+/// sqlx default), `synchronous=NORMAL` (durable in WAL mode except on power loss of the
+/// last transactions), a busy timeout so writers queue instead of failing.
+pub async fn after_connect(conn: &mut AnyConnection, backend: Backend) -> sqlx::Result<()> {
+    match backend {
+        Backend::Sqlite => {
+            conn.execute(
+                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; \
+                 PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+            )
+            .await?;
+        }
+        Backend::Postgres => {
+            conn.execute("SET TIME ZONE 'UTC'; SET client_min_messages = WARNING;")
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+pub fn begin_write(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    }
+}
+
+/// Has Măng's schema been applied here?
+pub async fn is_initialised(pool: &AnyPool, backend: Backend) -> Result<bool> {
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
+        }
+        Backend::Postgres => {
+            "SELECT COUNT(*) FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'"
+        }
+    };
+    let n: i64 = sqlx::query_scalar(sql).fetch_one(pool).await?;
+    Ok(n > 0)
+}
+
+/// `(table, column)` pairs of the application schema, sorted — for the test that both
+/// backends end up with the same tables and columns.
+pub async fn schema_columns(pool: &AnyPool, backend: Backend) -> Result<Vec<(String, String)>> {
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT m.name AS t, p.name AS c FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations' \
+             ORDER BY t, c"
+        }
+        Backend::Postgres => {
+            "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations' \
+             ORDER BY t, c"
+        }
+    };
+    let rows = sqlx::query(sql).fetch_all(pool).await?;
+    let mut out: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.get::<String, _>("t"), r.get::<String, _>("c")))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Online backup of a SQLite database into a new file (`VACUUM INTO` makes a consistent,
+/// compacted copy while readers and writers go on).
+pub async fn sqlite_backup(pool: &AnyPool, backend: Backend, out: &str) -> Result<()> {
+    if backend != Backend::Sqlite {
+        return Err(StoreError::Invalid {
+            field: "db",
+            message: "sao lưu trực tuyến chỉ dành cho SQLite; với PostgreSQL hãy dùng pg_dump"
+                .into(),
+        });
+    }
+    if std::path::Path::new(out).exists() {
+        return Err(StoreError::Invalid {
+            field: "out",
+            message: format!("tệp {out} đã tồn tại; chọn tên khác để không ghi đè"),
+        });
+    }
+    sqlx::query("VACUUM INTO $1")
+        .bind(out)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

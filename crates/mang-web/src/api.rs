@@ -1,0 +1,370 @@
+//! The JSON API under `/api/v1`: same sessions (cookie or bearer token) and the same
+//! domain authorisation as the pages. Its OpenAPI document is generated from this file,
+//! committed as `openapi.json` and served at `/api/openapi.json`.
+
+use crate::AppState;
+use crate::auth::{self, MaybeUser, SignedIn};
+use crate::error::{ApiError, ApiErrorBody};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use mang_domain::access::{
+    EditChildRecord, ManageUnits, ManageUsers, Role, ViewAggregates, ViewAudit, ViewChildRecord,
+};
+use mang_domain::units::UnitCode;
+use mang_store::audit::{self, AuditRow};
+use mang_store::registry::{
+    self, Child, ChildFilter, ChildNameChange, ChildSummary, Household, PovertyYear,
+};
+use mang_store::units::{self, Unit, UnitCounts};
+use mang_store::users::{self, LoginOutcome, NewUser, User};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/token", post(create_token).delete(delete_token))
+        .route("/me", get(me))
+        .route("/units/{code}", get(unit))
+        .route("/units/{code}/villages", post(add_village))
+        .route("/children", get(list_children))
+        .route("/children/{id}", get(get_child).patch(rename_child))
+        .route("/households/{id}", get(get_household))
+        .route("/users", get(list_users).post(create_user))
+        .route("/audit", get(list_audit))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Măng API", version = "1", description = "API JSON của Măng — hệ thống thông tin chăm sóc, bảo vệ trẻ em. Mọi yêu cầu (trừ lấy token) cần `Authorization: Bearer <token>` hoặc cookie phiên; quyền và phạm vi đơn vị giống hệt giao diện web."),
+    paths(create_token, delete_token, me, unit, add_village, list_children, get_child, rename_child, get_household, list_users, create_user, list_audit),
+    components(schemas(ApiErrorBody, TokenRequest, TokenResponse, Me, Unit, UnitCounts, UnitDetail, NewVillage, ChildSummary, Child, ChildNameChange, Household, PovertyYear, User, NewUserRequest, AuditRow)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The OpenAPI document, pretty-printed (what `mang export-openapi` prints and `openapi.json` holds).
+pub fn openapi_json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises")
+}
+
+pub async fn openapi_handler() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_json(),
+    )
+}
+
+fn require(m: MaybeUser) -> Result<SignedIn, ApiError> {
+    m.0.ok_or_else(ApiError::unauthorized)
+}
+
+/// State-changing calls made with the session cookie must carry the session's CSRF token in
+/// `X-CSRF-Token`; bearer-token calls need not (browsers never send them by themselves).
+fn check_csrf(u: &SignedIn, headers: &HeaderMap) -> Result<(), ApiError> {
+    if !u.via_cookie {
+        return Ok(());
+    }
+    let sent = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if auth::same_token(sent, &u.session.csrf_token) {
+        Ok(())
+    } else {
+        Err(ApiError(
+            StatusCode::FORBIDDEN,
+            mang_domain::vi::CSRF_FAILED.into(),
+            None,
+        ))
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TokenRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_in_seconds: i64,
+}
+
+/// Log in and receive a bearer token (a server-side session).
+#[utoipa::path(post, path = "/api/v1/auth/token", request_body = TokenRequest, security(()),
+    responses((status = 200, body = TokenResponse), (status = 401, body = ApiErrorBody), (status = 429, body = ApiErrorBody)))]
+async fn create_token(
+    State(st): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(req): Json<TokenRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let keys = auth::throttle_keys(&req.username, Some(addr));
+    if st.throttle.is_blocked(&keys) {
+        return Err(ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            mang_domain::vi::LOGIN_THROTTLED.into(),
+            None,
+        ));
+    }
+    match users::login(&st.store, &req.username, &req.password).await? {
+        LoginOutcome::Ok(_, token) => {
+            st.throttle.clear(&keys[..1]);
+            Ok(Json(TokenResponse {
+                token,
+                expires_in_seconds: users::SESSION_HOURS * 3600,
+            }))
+        }
+        LoginOutcome::Failed => {
+            st.throttle.record_failure(&keys);
+            Err(ApiError(
+                StatusCode::UNAUTHORIZED,
+                mang_domain::vi::LOGIN_FAILED.into(),
+                None,
+            ))
+        }
+    }
+}
+
+/// End the current session (log out).
+#[utoipa::path(delete, path = "/api/v1/auth/token", responses((status = 204), (status = 401, body = ApiErrorBody)))]
+async fn delete_token(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    users::logout(&st.store, &u.token, &u.session.principal).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub role_label: String,
+    pub unit_code: String,
+    pub unit_name: String,
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Me), (status = 401, body = ApiErrorBody)))]
+async fn me(m: MaybeUser) -> Result<Json<Me>, ApiError> {
+    let u = require(m)?;
+    let p = &u.session.principal;
+    Ok(Json(Me {
+        user_id: p.user_id,
+        username: p.username.clone(),
+        display_name: u.session.display_name.clone(),
+        role: p.role.as_str().into(),
+        role_label: p.role.label_vi().into(),
+        unit_code: p.unit.to_string(),
+        unit_name: u.session.unit_name.clone(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitDetail {
+    pub unit: Unit,
+    pub children: i64,
+    pub households: i64,
+    pub subunits: Vec<UnitCounts>,
+}
+
+/// A unit in the caller's scope with aggregate counts for it and its sub-units.
+#[utoipa::path(get, path = "/api/v1/units/{code}", params(("code" = String, Path, description = "Mã đơn vị")),
+    responses((status = 200, body = UnitDetail), (status = 404, body = ApiErrorBody)))]
+async fn unit(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(code): Path<String>,
+) -> Result<Json<UnitDetail>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewAggregates>()?;
+    let unit = units::get_scoped(&st.store, &scoped, &code).await?;
+    let subunits = units::subunits_with_counts(&st.store, &scoped, &unit).await?;
+    let (children, households) = units::totals(&st.store, &unit).await?;
+    Ok(Json(UnitDetail {
+        unit,
+        children,
+        households,
+        subunits,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewVillage {
+    /// e.g. "Thôn Đông Hà", "Tổ dân phố 5"
+    pub name: String,
+}
+
+/// Add a village / residential group under a commune.
+#[utoipa::path(post, path = "/api/v1/units/{code}/villages", request_body = NewVillage,
+    params(("code" = String, Path, description = "Mã xã, phường, đặc khu")),
+    responses((status = 201, body = Unit), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn add_village(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Json(req): Json<NewVillage>,
+) -> Result<(StatusCode, Json<Unit>), ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let p = &u.session.principal;
+    let scoped = p.scoped::<ViewAggregates>()?;
+    let commune = units::get_scoped(&st.store, &scoped, &code).await?;
+    let grant = p.authorize::<ManageUnits>(&commune.path())?;
+    let v = units::add_village(&st.store, &grant, &commune, &req.name).await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// Children in the caller's scope (50 per page; personal ID numbers masked). Audited.
+#[utoipa::path(get, path = "/api/v1/children", params(ChildFilter),
+    responses((status = 200, body = Vec<ChildSummary>), (status = 403, body = ApiErrorBody)))]
+async fn list_children(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(f): Query<ChildFilter>,
+) -> Result<Json<Vec<ChildSummary>>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
+    Ok(Json(registry::list_children(&st.store, &scoped, &f).await?))
+}
+
+/// One child's record. Audited.
+#[utoipa::path(get, path = "/api/v1/children/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = Child), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn get_child(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Child>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
+    Ok(Json(registry::get_child(&st.store, &scoped, id).await?))
+}
+
+/// Correct a child's full name against the version the client saw (409 when stale).
+#[utoipa::path(patch, path = "/api/v1/children/{id}", params(("id" = i64, Path)), request_body = ChildNameChange,
+    responses((status = 200, body = Child), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn rename_child(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(change): Json<ChildNameChange>,
+) -> Result<Json<Child>, ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<EditChildRecord>()?;
+    Ok(Json(
+        registry::rename_child(&st.store, &scoped, id, &change).await?,
+    ))
+}
+
+/// A household with its children and poverty status by year. Audited.
+#[utoipa::path(get, path = "/api/v1/households/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = Household), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn get_household(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Household>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
+    Ok(Json(registry::get_household(&st.store, &scoped, id).await?))
+}
+
+/// Users whose unit is in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = Vec<User>), (status = 403, body = ApiErrorBody)))]
+async fn list_users(State(st): State<AppState>, m: MaybeUser) -> Result<Json<Vec<User>>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ManageUsers>()?;
+    Ok(Json(users::list(&st.store, &scoped).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewUserRequest {
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    pub password: String,
+    /// admin, province_officer, commune_officer, collaborator, health_worker, police, school, leader, auditor
+    pub role: String,
+    pub unit_code: String,
+}
+
+/// Create a user inside the caller's scope.
+#[utoipa::path(post, path = "/api/v1/users", request_body = NewUserRequest,
+    responses((status = 201, body = User), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn create_user(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Json(req): Json<NewUserRequest>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<ManageUsers>()?;
+    let role = Role::parse(&req.role)
+        .ok_or_else(|| ApiError::bad_request("role", "Vai trò không hợp lệ"))?;
+    let unit = UnitCode::parse(&req.unit_code)
+        .map_err(|e| ApiError::bad_request("unit_code", e.to_string()))?;
+    let user = users::create(
+        &st.store,
+        Some(&scoped),
+        NewUser {
+            username: req.username,
+            display_name: req.display_name,
+            password: req.password,
+            role,
+            unit,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// Entries with a sequence number below this (paging backwards).
+    pub before: Option<i64>,
+}
+
+/// Newest audit entries in the caller's scope (100 per page).
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditQuery),
+    responses((status = 200, body = Vec<AuditRow>), (status = 403, body = ApiErrorBody)))]
+async fn list_audit(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditRow>>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewAudit>()?;
+    Ok(Json(audit::list(&st.store, &scoped, q.before, 100).await?))
+}
