@@ -113,12 +113,28 @@ pub async fn run(
         .await?;
     let mut children_done = already as u64;
     progress(children_done, params.children);
-    for index in start..total {
-        let chunk = plan.chunk(index, params.as_of);
-        write_chunk(store, &chunk, &province.code, index, total).await?;
-        children_done += chunk.children.len() as u64;
+    // Generate and serialise on a blocking thread, two chunks ahead of the writer.
+    let (send, mut recv) = tokio::sync::mpsc::channel::<PreparedChunk>(2);
+    let gen_plan = plan.clone();
+    let gen_province = province.code.clone();
+    let as_of_date = params.as_of;
+    let generator = tokio::task::spawn_blocking(move || {
+        for index in start..total {
+            let prepared = prepare_chunk(&gen_plan.chunk(index, as_of_date), &gen_province);
+            if send.blocking_send(prepared).is_err() {
+                break; // the writer stopped (error); nothing more to do
+            }
+        }
+    });
+    while let Some(chunk) = recv.recv().await {
+        write_chunk(store, &chunk, &province.code, total).await?;
+        children_done += chunk.children as u64;
         progress(children_done, params.children);
     }
+    generator.await.map_err(|e| StoreError::Invalid {
+        field: "demo",
+        message: format!("trình sinh dữ liệu mẫu dừng bất thường: {e}"),
+    })?;
     sqlx::query("UPDATE demo_runs SET finished = 1 WHERE id = 1")
         .execute(store.pool())
         .await?;
@@ -264,104 +280,154 @@ async fn ensure_demo_users(
     Ok(out)
 }
 
-const HOUSEHOLD_COLS: usize = 10;
-const CHILD_COLS: usize = 13;
-/// Rows per INSERT statement (bound parameters stay well under both backends' limits).
-const ROWS_PER_STATEMENT: usize = 400;
+use crate::dialect::{ColType, json_col, json_rows_source};
+
+/// A chunk turned into JSON row sets, ready to write. Preparing the next chunk (generation,
+/// folding, serialisation) runs on another thread while the database writes this one.
+pub struct PreparedChunk {
+    index: usize,
+    commune_code: String,
+    households: usize,
+    children: usize,
+    households_json: String,
+    poverty_json: Option<String>,
+    children_json: String,
+}
+
+/// Household rows: code, province, commune, village, head, address, phone.
+const HOUSEHOLD_COLS: [&str; 7] = [
+    "code",
+    "province_code",
+    "commune_code",
+    "village_code",
+    "head_name",
+    "address",
+    "phone",
+];
+/// Child rows: household code, then these columns.
+const CHILD_COLS: [&str; 9] = [
+    "full_name",
+    "name_folded",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "personal_id",
+    "province_code",
+    "commune_code",
+    "village_code",
+];
+
+pub fn prepare_chunk(chunk: &DemoChunk, province: &str) -> PreparedChunk {
+    use serde_json::json;
+    let households: Vec<serde_json::Value> = chunk
+        .households
+        .iter()
+        .map(|h| {
+            json!([
+                h.code,
+                province,
+                h.commune_code,
+                h.village_code,
+                h.head_name,
+                h.address,
+                h.phone
+            ])
+        })
+        .collect();
+    let poverty: Vec<serde_json::Value> = chunk
+        .households
+        .iter()
+        .filter_map(|h| {
+            h.poverty
+                .as_ref()
+                .map(|(year, status)| json!([h.code, year, status.as_str()]))
+        })
+        .collect();
+    let village_of: std::collections::HashMap<&str, &str> = chunk
+        .households
+        .iter()
+        .map(|h| (h.code.as_str(), h.village_code.as_str()))
+        .collect();
+    let children: Vec<serde_json::Value> = chunk
+        .children
+        .iter()
+        .map(|c| {
+            json!([
+                c.household_code,
+                c.full_name,
+                mang_domain::text::fold(&c.full_name),
+                c.sex.as_str(),
+                c.birth_date.to_string(),
+                c.ethnicity,
+                c.personal_id,
+                province,
+                chunk.commune_code,
+                village_of[c.household_code.as_str()],
+            ])
+        })
+        .collect();
+    PreparedChunk {
+        index: chunk.index,
+        commune_code: chunk.commune_code.clone(),
+        households: households.len(),
+        children: children.len(),
+        households_json: serde_json::Value::Array(households).to_string(),
+        poverty_json: (!poverty.is_empty()).then(|| serde_json::Value::Array(poverty).to_string()),
+        children_json: serde_json::Value::Array(children).to_string(),
+    }
+}
 
 async fn write_chunk(
     store: &Store,
-    chunk: &DemoChunk,
+    chunk: &PreparedChunk,
     province: &str,
-    index: usize,
     total: usize,
 ) -> Result<()> {
+    let b = store.backend();
+    let src = json_rows_source(b);
+    let text_cols = |n: usize, from: usize| -> Vec<String> {
+        (from..from + n)
+            .map(|i| json_col(b, i, ColType::Text))
+            .collect()
+    };
     let now = now_text();
     let mut tx = store.begin_write().await?;
-    let mut ids: std::collections::HashMap<String, i64> =
-        std::collections::HashMap::with_capacity(chunk.households.len());
-    for part in chunk.households.chunks(ROWS_PER_STATEMENT) {
+    let sql = format!(
+        "INSERT INTO households ({}, version, created_at, updated_at) SELECT {}, 1, $2, $2 FROM {src}",
+        HOUSEHOLD_COLS.join(", "),
+        text_cols(HOUSEHOLD_COLS.len(), 0).join(", ")
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(&chunk.households_json)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(poverty) = &chunk.poverty_json {
         let sql = format!(
-            "INSERT INTO households (code, province_code, commune_code, village_code, head_name, address, phone, version, created_at, updated_at) VALUES {} RETURNING id, code",
-            values_list(part.len(), HOUSEHOLD_COLS, 1)
+            "INSERT INTO household_poverty (household_id, year, status) SELECT h.id, {}, {} FROM {src} \
+             JOIN households h ON h.code = {}",
+            json_col(b, 1, ColType::Int),
+            json_col(b, 2, ColType::Text),
+            json_col(b, 0, ColType::Text)
         );
-        let mut vals = Vec::with_capacity(part.len() * HOUSEHOLD_COLS);
-        for h in part {
-            vals.extend([
-                Val::Text(h.code.clone()),
-                Val::Text(province.to_owned()),
-                Val::Text(h.commune_code.clone()),
-                Val::Text(h.village_code.clone()),
-                Val::Text(h.head_name.clone()),
-                Val::Text(h.address.clone()),
-                Val::OptText(h.phone.clone()),
-                Val::Int(1),
-                Val::Text(now.clone()),
-                Val::Text(now.clone()),
-            ]);
-        }
-        for r in bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
-            .fetch_all(&mut *tx)
-            .await?
-        {
-            ids.insert(r.get("code"), r.get("id"));
-        }
-    }
-    let poor: Vec<_> = chunk
-        .households
-        .iter()
-        .filter_map(|h| h.poverty.as_ref().map(|p| (h, p)))
-        .collect();
-    for part in poor.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO household_poverty (household_id, year, status) VALUES {}",
-            values_list(part.len(), 3, 1)
-        );
-        let mut vals = Vec::with_capacity(part.len() * 3);
-        for (h, (year, status)) in part {
-            vals.extend([
-                Val::Int(ids[&h.code]),
-                Val::Int(i64::from(*year)),
-                Val::Text(status.as_str().into()),
-            ]);
-        }
-        bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(poverty)
             .execute(&mut *tx)
             .await?;
     }
-    let by_code: std::collections::HashMap<&str, &mang_domain::demo::DemoHousehold> = chunk
-        .households
-        .iter()
-        .map(|h| (h.code.as_str(), h))
-        .collect();
-    for part in chunk.children.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO children (household_id, full_name, name_folded, sex, birth_date, ethnicity, personal_id, province_code, commune_code, village_code, version, created_at, updated_at) VALUES {}",
-            values_list(part.len(), CHILD_COLS, 1)
-        );
-        let mut vals = Vec::with_capacity(part.len() * CHILD_COLS);
-        for c in part {
-            let h = by_code[c.household_code.as_str()];
-            vals.extend([
-                Val::Int(ids[&c.household_code]),
-                Val::Text(c.full_name.clone()),
-                Val::Text(mang_domain::text::fold(&c.full_name)),
-                Val::Text(c.sex.as_str().into()),
-                Val::Text(c.birth_date.to_string()),
-                Val::Text(c.ethnicity.clone()),
-                Val::OptText(c.personal_id.clone()),
-                Val::Text(province.to_owned()),
-                Val::Text(h.commune_code.clone()),
-                Val::Text(h.village_code.clone()),
-                Val::Int(1),
-                Val::Text(now.clone()),
-                Val::Text(now.clone()),
-            ]);
-        }
-        bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
-            .execute(&mut *tx)
-            .await?;
-    }
+    let sql = format!(
+        "INSERT INTO children (household_id, {}, version, created_at, updated_at) SELECT h.id, {}, 1, $2, $2 \
+         FROM {src} JOIN households h ON h.code = {}",
+        CHILD_COLS.join(", "),
+        text_cols(CHILD_COLS.len(), 1).join(", "),
+        json_col(b, 0, ColType::Text)
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(&chunk.children_json)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    let index = chunk.index;
     sqlx::query("UPDATE demo_runs SET chunks_done = $1 WHERE id = 1 AND chunks_done = $2")
         .bind((index + 1) as i64)
         .bind(index as i64)
@@ -370,11 +436,15 @@ async fn write_chunk(
     audit::append(
         &mut tx,
         &Actor::system("demo"),
-        &UnitPath { province: Some(province.to_owned()), commune: Some(chunk.commune_code.clone()), village: None },
+        &UnitPath {
+            province: Some(province.to_owned()),
+            commune: Some(chunk.commune_code.clone()),
+            village: None,
+        },
         "create",
         "demo_chunk",
         &format!("{}/{}", index + 1, total),
-        serde_json::json!({ "households": chunk.households.len(), "children": chunk.children.len() }),
+        serde_json::json!({ "households": chunk.households, "children": chunk.children }),
     )
     .await?;
     tx.commit().await?;

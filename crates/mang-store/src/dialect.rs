@@ -151,3 +151,29 @@ pub async fn sqlite_backup(pool: &AnyPool, backend: Backend, out: &str) -> Resul
         .await?;
     Ok(())
 }
+
+/// Column type of a bulk insert, for the casts PostgreSQL needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    Int,
+    Text,
+}
+
+/// Source of rows for a bulk insert: one bound JSON text (`$1`, an array of row arrays),
+/// exposing each row as `j.value`. One parameter per row set avoids sqlx's per-parameter
+/// name lookup on SQLite, which is quadratic in the number of `$n` placeholders.
+/// SQLite's `jsonb_each` hands each row over as JSONB, so `->>` does not re-parse text.
+pub fn json_rows_source(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "jsonb_each($1) AS j",
+        Backend::Postgres => "jsonb_array_elements($1::jsonb) AS j(value)",
+    }
+}
+
+/// Element `i` of the current JSON row, as a column of type `t`.
+pub fn json_col(backend: Backend, i: usize, t: ColType) -> String {
+    match (backend, t) {
+        (Backend::Postgres, ColType::Int) => format!("(j.value ->> {i})::bigint"),
+        _ => format!("j.value ->> {i}"),
+    }
+}
