@@ -10,6 +10,7 @@ mod error;
 pub mod password;
 pub mod registry;
 mod sql;
+pub mod testing;
 pub mod units;
 pub mod users;
 
