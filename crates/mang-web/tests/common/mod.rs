@@ -305,3 +305,27 @@ impl Api {
         self.send(reqwest::Method::GET, path, None).await
     }
 }
+
+impl TestApp {
+    /// API client for a demo account (password `mang-demo-2026`).
+    pub async fn api_for_demo(&self, username: &str) -> Api {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let v: serde_json::Value = client
+            .post(self.url("/api/v1/auth/token"))
+            .json(&serde_json::json!({ "username": username, "password": demo::DEMO_PASSWORD }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Api {
+            client,
+            base: self.base.clone(),
+            token: v["token"].as_str().unwrap().to_owned(),
+        }
+    }
+}
