@@ -172,12 +172,14 @@ async fn run(cli: Cli) -> Result<()> {
                 (None, false) => bail!("cần --db (tệp SQLite hoặc URL postgres://), hoặc --demo"),
             };
             let is_sqlite = !db.starts_with("postgres");
+            let mut created = false;
             if demo && is_sqlite && !std::path::Path::new(&db).exists() {
                 println!("Đang tạo dữ liệu mẫu trong {db} …");
                 run_demo(&db, "31", 50_000, 2026, today()).await?;
+                created = true;
             }
             let store = Store::open(&db, OpenMode::Existing).await?;
-            if demo {
+            if demo && !created {
                 print_demo_logins(&store).await?;
             }
             mang_web::serve(store, &addr)
@@ -304,11 +306,11 @@ async fn run_demo(
             String::new()
         };
         println!(
-            "Đã tạo dữ liệu mẫu: {} trẻ em, tỉnh {province}, hạt giống {seed}, ngày tham chiếu {}{resumed} trong {:.1} giây ({:.0} trẻ/giây).",
+            "Đã tạo dữ liệu mẫu: {} trẻ em, tỉnh {province}, hạt giống {seed}, ngày tham chiếu {}{resumed} trong {} giây ({} trẻ/giây).",
             mang_domain::vi::number(children as i64),
             mang_domain::vi::date(as_of),
-            secs,
-            children as f64 / secs.max(1e-9)
+            format!("{secs:.1}").replace('.', ","),
+            mang_domain::vi::number((children as f64 / secs.max(1e-9)) as i64)
         );
     }
     print_logins(&outcome.logins);
