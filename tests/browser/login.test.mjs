@@ -275,9 +275,13 @@ async function main() {
       try {
         await page.goto(`${url}/login`);
         assert(pathOf(page) === '/login', `GET /login ended on ${page.url()}`);
-        const seen = [];
-        // Elements before the form (skip link, brand link) may take a few Tabs.
+        // Start from the focus the page gives itself: #username with `autofocus` counts as
+        // reached. Otherwise elements before the form (skip link, brand link) may take a few
+        // Tabs, but #password or #login-submit must not come first, and no wrap-around.
+        const seen = [await focusedId(page)];
         for (let i = 0; i < 12 && seen.at(-1) !== '#username'; i++) {
+          assert(seen.at(-1) !== '#password' && seen.at(-1) !== '#login-submit',
+            `${seen.at(-1)} gets focus before #username (${seen.join(' → ')})`);
           await page.keyboard.press('Tab');
           seen.push(await focusedId(page));
         }
