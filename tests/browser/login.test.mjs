@@ -1,0 +1,361 @@
+// Browser test of the Măng login flow: demo database, real server, Debian Chromium.
+//
+//   MANG_BIN=/path/to/debug/mang node login.test.mjs
+//
+// Each numbered step is one test case. Prints `PASS name` / `FAIL name: reason` per
+// case and finally exactly one line `N passed, M failed`; exits 1 if any case failed.
+// The server and the browser are always stopped (try/finally), even on failure.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, copyFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const OUT = join(HERE, 'out');
+const MANG_BIN = process.env.MANG_BIN;
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const USERNAME = 'xa';
+const PASSWORD = 'mang-demo-2026';
+const WRONG_PASSWORD = 'sai-mat-khau';
+const DEMO_TIMEOUT_MS = 10 * 60_000;
+const SERVER_URL_TIMEOUT_MS = 60_000;
+const HEALTHZ_TIMEOUT_MS = 30_000;
+const ACTION_TIMEOUT_MS = 15_000;
+
+// Chromium flags from shared/STACK.md §4 (root, no network, no /dev/shm check).
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+];
+const PHONE = { locale: 'vi-VN', viewport: { width: 360, height: 800 } };
+
+// ---------------------------------------------------------------------------------------
+// Tiny test harness.
+
+const results = [];
+class Skip extends Error {}
+
+async function testCase(name, fn) {
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`PASS ${name}`);
+  } catch (err) {
+    const reason = (err && err.message ? err.message : String(err)).split('\n')[0];
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name}: ${reason}`);
+    if (process.env.MANG_TEST_VERBOSE && err && err.stack && !(err instanceof Skip)) {
+      console.error(err.stack);
+    }
+  }
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+function pathOf(page) {
+  return new URL(page.url()).pathname;
+}
+
+function tail(lines, n = 20) {
+  return lines.slice(-n).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------
+// Processes.
+
+/** Runs a command to completion; resolves with its output, rejects on non-zero exit. */
+function run(cmd, args, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    child.stdout.on('data', (d) => out.push(d.toString()));
+    child.stderr.on('data', (d) => out.push(d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')} did not finish in ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const text = out.join('');
+      if (code === 0) resolve(text);
+      else reject(new Error(`${args[0]} exited with ${code ?? signal}; output tail: ${text.slice(-600).replace(/\s+/g, ' ')}`));
+    });
+  });
+}
+
+/** Starts `mang serve`, resolves with { child, url, log } once it prints its URL. */
+function startServer(dbPath) {
+  return new Promise((resolve, reject) => {
+    // Own process group, so stopServer() also ends anything the server started.
+    const child = spawn(MANG_BIN, ['serve', '--db', dbPath, '--addr', '127.0.0.1:0'], {
+      stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    });
+    const log = [];
+    let done = false;
+    const finish = (err, value) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (err) reject(Object.assign(err, { child, log })); else resolve(value);
+    };
+    const timer = setTimeout(() => finish(Object.assign(
+      new Error(`server printed no line containing http://127.0.0.1:<port> within ${SERVER_URL_TIMEOUT_MS / 1000} s; last output: ${tail(log, 5).replace(/\s+/g, ' ')}`))),
+    SERVER_URL_TIMEOUT_MS);
+    createInterface({ input: child.stderr }).on('line', (line) => log.push(`[stderr] ${line}`));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      log.push(line);
+      if (!done && line.includes('http://127.0.0.1:')) {
+        const m = line.match(/http:\/\/127\.0\.0\.1:\d+/);
+        if (m) finish(null, { child, url: m[0], log });
+      }
+    });
+    child.on('error', (e) => finish(e));
+    child.on('exit', (code, signal) => finish(
+      new Error(`server exited early with ${code ?? signal}; output: ${tail(log, 5).replace(/\s+/g, ' ')}`)));
+  });
+}
+
+/** SIGTERM to the server's process group, SIGKILL after 5 s. */
+async function stopServer(child) {
+  if (!child || !child.pid) return;
+  const signalGroup = (sig) => {
+    try { process.kill(-child.pid, sig); } catch { try { child.kill(sig); } catch { /* gone */ } }
+  };
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    signalGroup('SIGTERM');
+    const timer = setTimeout(() => signalGroup('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  signalGroup('SIGKILL'); // anything left in the group
+}
+
+async function waitForHealthz(url) {
+  const deadline = Date.now() + HEALTHZ_TIMEOUT_MS;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}`;
+    } catch (e) {
+      last = e.message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`GET ${url}/healthz never answered 200 within ${HEALTHZ_TIMEOUT_MS / 1000} s (last: ${last})`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Page helpers.
+
+async function newPhonePage(browser) {
+  const context = await browser.newContext(PHONE);
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** Submits the login form and waits for the resulting navigation. */
+async function submitLogin(page, username, password) {
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    page.click('#login-submit'),
+  ]);
+}
+
+/** Id (or a short description) of the element that has keyboard focus. */
+function focusedId(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return '(body)';
+    if (el.id) return `#${el.id}`;
+    const cls = el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : '';
+    return `${el.tagName.toLowerCase()}${cls}`;
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// The test.
+
+async function main() {
+  const tmp = mkdtempSync(join(tmpdir(), 'mang-browser-'));
+  const db = join(tmp, 'demo.db');
+  let server = null;
+  let browser = null;
+  let url = null;
+  let demoOk = false;
+  let loggedIn = null; // { context, page } after step 3 succeeds
+
+  try {
+    await testCase('1 demo database (mang demo --children 3000 --seed 7)', async () => {
+      assert(MANG_BIN, 'MANG_BIN is not set (path of the mang binary)');
+      assert(existsSync(MANG_BIN), `MANG_BIN=${MANG_BIN} does not exist`);
+      await run(MANG_BIN, ['demo', '--db', db, '--children', '3000', '--seed', '7'], DEMO_TIMEOUT_MS);
+      assert(existsSync(db), `mang demo exited 0 but ${db} does not exist`);
+      demoOk = true;
+    });
+
+    await testCase('2 server starts and /healthz answers 200', async () => {
+      if (!demoOk) throw new Skip('skipped: no demo database (step 1 failed)');
+      try {
+        server = await startServer(db);
+      } catch (e) {
+        server = e.child ? { child: e.child, log: e.log } : null;
+        throw e;
+      }
+      await waitForHealthz(server.url);
+      url = server.url;
+      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    });
+
+    await testCase('3 / redirects to /login; Vietnamese labelled login form; log in as xa', async () => {
+      if (!url || !browser) throw new Skip('skipped: server or browser not running (step 2 failed)');
+      const { context, page } = await newPhonePage(browser);
+      try {
+        await page.goto(`${url}/`);
+        assert(pathOf(page) === '/login', `GET / ended on ${page.url()}, expected a redirect to /login`);
+        const lang = await page.getAttribute('html', 'lang');
+        assert(lang === 'vi', `<html lang> is ${JSON.stringify(lang)}, expected "vi"`);
+        for (const sel of ['#username', '#password', '#login-submit', 'label[for=username]', 'label[for=password]']) {
+          assert(await page.locator(sel).count() > 0, `login page has no element matching ${sel}`);
+        }
+        const pwType = await page.getAttribute('#password', 'type');
+        assert(pwType === 'password', `#password has type=${JSON.stringify(pwType)}, expected "password"`);
+        await submitLogin(page, USERNAME, PASSWORD);
+        loggedIn = { context, page };
+      } finally {
+        if (!loggedIn) await context.close();
+      }
+    });
+
+    await testCase('4 home page at 360 px: h1 Trang chủ, .user-unit, .tree, no horizontal scroll', async () => {
+      if (!loggedIn) throw new Skip('skipped: not logged in (step 3 failed)');
+      const { page } = loggedIn;
+      assert(pathOf(page) === '/', `after login the page is ${page.url()}, expected path /`);
+      assert(await page.locator('h1').count() > 0, 'home page has no <h1>');
+      const h1 = (await page.locator('h1').first().innerText()).trim();
+      assert(h1.includes('Trang chủ'), `h1 is ${JSON.stringify(h1)}, expected it to contain "Trang chủ"`);
+      assert(await page.locator('.user-unit').count() > 0, 'home page has no .user-unit element');
+      const unit = (await page.locator('.user-unit').first().textContent() || '').trim();
+      assert(/Xã|Phường|Đặc khu/.test(unit.normalize('NFC')),
+        `.user-unit text is ${JSON.stringify(unit)}, expected it to contain Xã, Phường or Đặc khu`);
+      assert(await page.locator('.tree').count() > 0, 'home page has no .tree element (villages with counts)');
+      const widths = await page.evaluate(() => ({
+        scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+      }));
+      // Screenshot before the width assertion so a failing layout can be looked at.
+      const shot = join(tmp, 'home-360.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      mkdirSync(OUT, { recursive: true });
+      copyFileSync(shot, join(OUT, 'home-360.png'));
+      if (widths.scroll > 361) {
+        const wide = await page.evaluate(() => [...document.querySelectorAll('body *')]
+          .filter((el) => el.getBoundingClientRect().right > 361)
+          .slice(0, 3)
+          .map((el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : ''}`)
+          .join(', '));
+        throw new Error(`horizontal scroll at 360 px: scrollWidth ${widths.scroll} > 361 (wide elements: ${wide || 'unknown'})`);
+      }
+    });
+
+    await testCase('5 keyboard: Tab reaches #username, #password, #login-submit in order', async () => {
+      if (!url || !browser) throw new Skip('skipped: server or browser not running (step 2 failed)');
+      const { context, page } = await newPhonePage(browser);
+      try {
+        await page.goto(`${url}/login`);
+        assert(pathOf(page) === '/login', `GET /login ended on ${page.url()}`);
+        // Start from the focus the page gives itself: #username with `autofocus` counts as
+        // reached. Otherwise elements before the form (skip link, brand link) may take a few
+        // Tabs, but #password or #login-submit must not come first, and no wrap-around.
+        const seen = [await focusedId(page)];
+        for (let i = 0; i < 12 && seen.at(-1) !== '#username'; i++) {
+          assert(seen.at(-1) !== '#password' && seen.at(-1) !== '#login-submit',
+            `${seen.at(-1)} gets focus before #username (${seen.join(' → ')})`);
+          await page.keyboard.press('Tab');
+          seen.push(await focusedId(page));
+        }
+        assert(seen.at(-1) === '#username', `#username not reached by Tab; focus went ${seen.join(' → ')}`);
+        await page.keyboard.press('Tab');
+        seen.push(await focusedId(page));
+        assert(seen.at(-1) === '#password', `Tab after #username went to ${seen.at(-1)}, expected #password (${seen.join(' → ')})`);
+        // Allow at most two controls (e.g. "show password", "remember me") before the button.
+        for (let i = 0; i < 3 && seen.at(-1) !== '#login-submit'; i++) {
+          await page.keyboard.press('Tab');
+          seen.push(await focusedId(page));
+        }
+        assert(seen.at(-1) === '#login-submit', `#login-submit not reached by Tab after #password; focus went ${seen.join(' → ')}`);
+      } finally {
+        await context.close();
+      }
+    });
+
+    await testCase('6 wrong password shows .alert-error "không đúng" and stays on /login', async () => {
+      if (!url || !browser) throw new Skip('skipped: server or browser not running (step 2 failed)');
+      const { context, page } = await newPhonePage(browser);
+      try {
+        await page.goto(`${url}/login`);
+        await submitLogin(page, USERNAME, WRONG_PASSWORD);
+        assert(pathOf(page) === '/login', `after a wrong password the page is ${page.url()}, expected /login`);
+        assert(await page.locator('.alert-error').count() > 0, 'no .alert-error element after a wrong password');
+        const text = (await page.locator('.alert-error').first().textContent() || '').normalize('NFC');
+        assert(text.includes('không đúng'), `.alert-error text is ${JSON.stringify(text.trim())}, expected it to contain "không đúng"`);
+      } finally {
+        await context.close();
+      }
+    });
+
+    await testCase('7 log out: #logout → /login, then / redirects to /login', async () => {
+      if (!loggedIn) throw new Skip('skipped: not logged in (step 3 failed)');
+      const { page } = loggedIn;
+      if (pathOf(page) !== '/') await page.goto(`${url}/`);
+      assert(pathOf(page) === '/', `logged-in session no longer reaches / (at ${page.url()})`);
+      assert(await page.locator('#logout').count() > 0, 'no #logout element on the home page');
+      const inForm = await page.evaluate(() => {
+        const el = document.querySelector('#logout');
+        return !!(el && el.closest('form'));
+      });
+      assert(inForm, '#logout is not inside a <form>');
+      await Promise.all([
+        page.waitForNavigation({ waitUntil: 'load' }),
+        page.click('#logout'),
+      ]);
+      assert(pathOf(page) === '/login', `after #logout the page is ${page.url()}, expected /login`);
+      await page.goto(`${url}/`);
+      assert(pathOf(page) === '/login', `after logout GET / ended on ${page.url()}, expected /login`);
+    });
+  } finally {
+    if (loggedIn) await loggedIn.context.close().catch(() => {});
+    if (browser) await browser.close().catch(() => {});
+    if (server) await stopServer(server.child).catch(() => {});
+    const failed = results.some((r) => !r.ok);
+    if (failed && server && server.log && server.log.length) {
+      console.log('--- last server output ---');
+      console.log(tail(server.log, 30));
+    }
+    if (process.env.MANG_KEEP_TMP) console.log(`temp dir kept: ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+let crashed = null;
+try {
+  await main();
+} catch (e) {
+  crashed = e;
+  console.log(`FAIL harness: ${e && e.message ? e.message : e}`);
+}
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed + (crashed ? 1 : 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
