@@ -1629,22 +1629,4 @@ mod tests {
         );
         assert_eq!(personal_id("001", Sex::Female, 1999, 1), "001199000001");
     }
-
-    /// `cargo test -p mang-domain --release -- --ignored million`
-    #[test]
-    #[ignore]
-    fn million_children_speed() {
-        let t0 = std::time::Instant::now();
-        let p = plan(&communes(), 1_000_000, 1);
-        let mut n = 0usize;
-        for i in 0..p.chunk_count() {
-            n += p.chunk(i, AS_OF).children.len();
-        }
-        let dt = t0.elapsed();
-        println!("1,000,000 children in {dt:?}");
-        assert_eq!(n, 1_000_000);
-        if !cfg!(debug_assertions) {
-            assert!(dt.as_secs_f64() < 2.0, "{dt:?}");
-        }
-    }
 }
