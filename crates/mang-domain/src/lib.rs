@@ -6,6 +6,8 @@
 pub mod access;
 pub mod audit;
 pub mod demo;
+pub mod names;
+pub mod personal_id;
 pub mod text;
 pub mod units;
 pub mod vi;
