@@ -5,9 +5,11 @@
 
 pub mod access;
 pub mod audit;
+pub mod codes;
 pub mod demo;
 pub mod names;
 pub mod personal_id;
+pub mod registry;
 pub mod text;
 pub mod units;
 pub mod vi;
