@@ -378,7 +378,8 @@ mod tests {
 
     #[test]
     fn each_rejection_rule_names_its_field() {
-        let cases: Vec<(fn(&mut RawChild), &str)> = vec![
+        type Change = fn(&mut RawChild);
+        let cases: Vec<(Change, &str)> = vec![
             (|r| r.full_name = "".into(), "full_name"),
             (|r| r.full_name = "Ánh".into(), "full_name"),
             (|r| r.full_name = "Nguyễn Văn 3".into(), "full_name"),

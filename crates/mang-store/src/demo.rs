@@ -305,9 +305,10 @@ const HOUSEHOLD_COLS: [&str; 7] = [
     "phone",
 ];
 /// Child rows: household code, then these columns.
-const CHILD_COLS: [&str; 9] = [
+const CHILD_COLS: [&str; 10] = [
     "full_name",
     "name_folded",
+    "name_key",
     "sex",
     "birth_date",
     "ethnicity",
@@ -356,6 +357,7 @@ pub fn prepare_chunk(chunk: &DemoChunk, province: &str) -> PreparedChunk {
                 c.household_code,
                 c.full_name,
                 mang_domain::text::fold(&c.full_name),
+                mang_domain::names::sort_key(&c.full_name),
                 c.sex.as_str(),
                 c.birth_date.to_string(),
                 c.ethnicity,

@@ -32,6 +32,9 @@ pub enum StoreError {
         field: &'static str,
         message: String,
     },
+    /// Several fields were rejected by the domain rules.
+    #[error("dữ liệu không hợp lệ: {}", .0.iter().map(|e| format!("{}: {}", mang_domain::registry::field_label(e.field), e.message)).collect::<Vec<_>>().join("; "))]
+    Fields(Vec<mang_domain::registry::FieldError>),
     #[error(
         "bản ghi đã được người khác sửa (phiên bản {expected} → {found}); tải lại để xem thay đổi"
     )]

@@ -91,6 +91,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         dialect::migrator(self.backend).run(&self.pool).await?;
         units::ensure_reference_units(self).await?;
+        registry::backfill_name_keys(self).await?;
         Ok(())
     }
 

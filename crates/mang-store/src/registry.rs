@@ -5,6 +5,8 @@ use crate::audit::{self, Actor};
 use crate::sql::{Val, bind_all, scope_filter};
 use crate::{Result, Store, StoreError, now_text};
 use mang_domain::access::{EditChildRecord, Grant, Scoped, ViewChildRecord};
+use mang_domain::names;
+use mang_domain::registry::{ChildRecord, FieldError, RawChild, parse_child};
 use mang_domain::text;
 use mang_domain::units::UnitPath;
 use serde::{Deserialize, Serialize};
@@ -53,9 +55,36 @@ pub struct Child {
     pub status: String,
     pub version: i64,
     pub updated_at: String,
+    pub nationality: String,
+    pub birth_registered: bool,
+    pub insurance_card: Option<String>,
+    pub insurance_valid_to: Option<String>,
+    pub disability_type: Option<String>,
+    pub disability_severity: Option<String>,
+    pub school_status: Option<String>,
+    pub id_override_reason: Option<String>,
 }
 
 impl Child {
+    /// The record as raw input, to be edited and checked again by the domain parser.
+    pub fn to_raw(&self) -> RawChild {
+        RawChild {
+            full_name: self.full_name.clone(),
+            sex: self.sex.clone(),
+            birth_date: self.birth_date.clone(),
+            personal_id: self.personal_id.clone().unwrap_or_default(),
+            ethnicity: self.ethnicity.clone().unwrap_or_default(),
+            nationality: self.nationality.clone(),
+            birth_registered: if self.birth_registered { "1" } else { "0" }.into(),
+            insurance_card: self.insurance_card.clone().unwrap_or_default(),
+            insurance_valid_to: self.insurance_valid_to.clone().unwrap_or_default(),
+            disability_type: self.disability_type.clone().unwrap_or_default(),
+            disability_severity: self.disability_severity.clone().unwrap_or_default(),
+            school_status: self.school_status.clone().unwrap_or_default(),
+            id_override_reason: self.id_override_reason.clone().unwrap_or_default(),
+        }
+    }
+
     pub fn path(&self) -> UnitPath {
         UnitPath {
             province: Some(self.province_code.clone()),
@@ -112,8 +141,16 @@ pub struct ChildFilter {
     pub unit: Option<String>,
     /// Name search, diacritic- and case-insensitive.
     pub q: Option<String>,
-    /// Return children with id greater than this (keyset paging).
-    pub after: Option<i64>,
+    /// Cursor of the next page (`next` of the previous page): keyset paging in register order.
+    pub after: Option<String>,
+}
+
+/// A page of children in register order (given name, middle, family; Vietnamese collation).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChildPage {
+    pub children: Vec<ChildSummary>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next: Option<String>,
 }
 
 pub const PAGE_SIZE: i64 = 50;
@@ -124,7 +161,7 @@ pub async fn list_children(
     store: &Store,
     scoped: &Scoped<ViewChildRecord>,
     filter: &ChildFilter,
-) -> Result<Vec<ChildSummary>> {
+) -> Result<ChildPage> {
     let mut scope = scoped.scope().clone();
     if let Some(code) = filter.unit.as_deref().filter(|c| !c.is_empty()) {
         let unit = crate::units::get(store, code).await?;
@@ -133,9 +170,19 @@ pub async fn list_children(
         }
         scope = mang_domain::access::Scope::new(&unit.code(), &unit.path());
     }
-    let (cond, scope_vals) = scope_filter(&scope, "c", 3);
-    let mut sql = format!("SELECT {SUMMARY_COLS} FROM children c WHERE c.id > $1 AND {cond}");
-    let mut vals = vec![Val::Int(filter.after.unwrap_or(0)), Val::Int(PAGE_SIZE)];
+    let (after_key, after_id) = match filter.after.as_deref().and_then(|a| a.split_once('.')) {
+        Some((k, i)) => (k.to_owned(), i.parse::<i64>().unwrap_or(0)),
+        None => (String::new(), 0),
+    };
+    let (cond, scope_vals) = scope_filter(&scope, "c", 4);
+    let mut sql = format!(
+        "SELECT {SUMMARY_COLS}, c.name_key FROM children c WHERE (c.name_key > $1 OR (c.name_key = $1 AND c.id > $2)) AND {cond}"
+    );
+    let mut vals = vec![
+        Val::Text(after_key),
+        Val::Int(after_id),
+        Val::Int(PAGE_SIZE + 1),
+    ];
     vals.extend(scope_vals);
     if let Some(q) = filter
         .q
@@ -146,10 +193,23 @@ pub async fn list_children(
         sql.push_str(&format!(" AND c.name_folded LIKE ${}", vals.len() + 1));
         vals.push(Val::Text(format!("%{}%", q.replace(['%', '_'], ""))));
     }
-    sql.push_str(" ORDER BY c.id LIMIT $2");
+    sql.push_str(" ORDER BY c.name_key, c.id LIMIT $3");
     let rows = bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
         .fetch_all(store.pool())
         .await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    let rows = &rows[..rows.len().min(PAGE_SIZE as usize)];
+    let next = if more {
+        rows.last().map(|r| {
+            format!(
+                "{}.{}",
+                r.get::<String, _>("name_key"),
+                r.get::<i64, _>("id")
+            )
+        })
+    } else {
+        None
+    };
     let out: Vec<ChildSummary> = rows.iter().map(summary).collect();
     let mut tx = store.begin_write().await?;
     audit::append(
@@ -163,12 +223,17 @@ pub async fn list_children(
     )
     .await?;
     tx.commit().await?;
-    Ok(out)
+    Ok(ChildPage {
+        children: out,
+        next,
+    })
 }
 
 const CHILD_SELECT: &str = "SELECT c.id, c.household_id, h.code AS household_code, c.full_name, c.sex, \
     c.birth_date, c.ethnicity, c.personal_id, c.province_code, c.commune_code, cu.name AS commune_name, \
-    c.village_code, vu.name AS village_name, c.status, c.version, c.updated_at \
+    c.village_code, vu.name AS village_name, c.status, c.version, c.updated_at, c.nationality, \
+    c.birth_registered, c.insurance_card, c.insurance_valid_to, c.disability_type, c.disability_severity, \
+    c.school_status, c.id_override_reason \
     FROM children c JOIN households h ON h.id = c.household_id \
     JOIN admin_units cu ON cu.code = c.commune_code \
     LEFT JOIN admin_units vu ON vu.code = c.village_code";
@@ -191,6 +256,14 @@ fn child(r: &AnyRow) -> Child {
         status: r.get("status"),
         version: r.get("version"),
         updated_at: r.get("updated_at"),
+        nationality: r.get("nationality"),
+        birth_registered: r.get::<i64, _>("birth_registered") == 1,
+        insurance_card: r.get("insurance_card"),
+        insurance_valid_to: r.get("insurance_valid_to"),
+        disability_type: r.get("disability_type"),
+        disability_severity: r.get("disability_severity"),
+        school_status: r.get("school_status"),
+        id_override_reason: r.get("id_override_reason"),
     }
 }
 
@@ -293,29 +366,154 @@ pub async fn get_household(
     Ok(h)
 }
 
-/// A change to a child's name, made against the version the editor saw.
+/// An edit of a child's record, made against the version the editor saw. Only the
+/// fields present are changed (JSON `PATCH`); a page form sends them all.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-pub struct ChildNameChange {
-    pub full_name: String,
-    /// The `version` the editor loaded; a newer stored version is a conflict, never
+pub struct ChildEdit {
+    /// The `version` the editor loaded; a newer stored version is a conflict (409), never
     /// silently overwritten.
     pub version: i64,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub fields: std::collections::BTreeMap<String, String>,
 }
 
-/// Correct a child's full name (audited old → new). The registry issue adds the other fields.
-pub async fn rename_child(
+/// Field-named errors of an edit or a new record.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FieldErrors {
+    #[schema(value_type = Vec<Object>)]
+    pub errors: Vec<FieldError>,
+}
+
+fn apply(
+    raw: &mut RawChild,
+    fields: &std::collections::BTreeMap<String, String>,
+) -> std::result::Result<(), Vec<FieldError>> {
+    let mut unknown = Vec::new();
+    for (k, v) in fields {
+        let slot = match k.as_str() {
+            "full_name" => &mut raw.full_name,
+            "sex" => &mut raw.sex,
+            "birth_date" => &mut raw.birth_date,
+            "personal_id" => &mut raw.personal_id,
+            "ethnicity" => &mut raw.ethnicity,
+            "nationality" => &mut raw.nationality,
+            "birth_registered" => &mut raw.birth_registered,
+            "insurance_card" => &mut raw.insurance_card,
+            "insurance_valid_to" => &mut raw.insurance_valid_to,
+            "disability_type" => &mut raw.disability_type,
+            "disability_severity" => &mut raw.disability_severity,
+            "school_status" => &mut raw.school_status,
+            "id_override_reason" => &mut raw.id_override_reason,
+            _ => {
+                unknown.push(FieldError {
+                    field: "fields",
+                    message: format!("Trường «{k}» không có trong hồ sơ trẻ em"),
+                });
+                continue;
+            }
+        };
+        *slot = v.clone();
+    }
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(unknown)
+    }
+}
+
+/// Column values of a checked record, in `RECORD_COLS` order.
+fn record_values(rec: &ChildRecord) -> Vec<Val> {
+    vec![
+        Val::Text(rec.full_name.clone()),
+        Val::Text(text::fold(&rec.full_name)),
+        Val::Text(names::sort_key(&rec.full_name)),
+        Val::Text(rec.sex.to_owned()),
+        Val::Text(rec.birth_date.to_string()),
+        Val::OptText(rec.personal_id.as_ref().map(|p| p.as_str().to_owned())),
+        Val::OptText(rec.ethnicity.map(Into::into)),
+        Val::Text(rec.nationality.clone()),
+        Val::Int(i64::from(rec.birth_registered)),
+        Val::OptText(rec.insurance_card.clone()),
+        Val::OptText(rec.insurance_valid_to.map(|d| d.to_string())),
+        Val::OptText(rec.disability_type.map(Into::into)),
+        Val::OptText(rec.disability_severity.map(Into::into)),
+        Val::OptText(rec.school_status.map(Into::into)),
+        Val::OptText(rec.id_override_reason.clone()),
+    ]
+}
+
+const RECORD_COLS: [&str; 15] = [
+    "full_name",
+    "name_folded",
+    "name_key",
+    "sex",
+    "birth_date",
+    "personal_id",
+    "ethnicity",
+    "nationality",
+    "birth_registered",
+    "insurance_card",
+    "insurance_valid_to",
+    "disability_type",
+    "disability_severity",
+    "school_status",
+    "id_override_reason",
+];
+
+/// Field-by-field old → new of two raw records (for the audit log and the history view).
+fn diff(old: &RawChild, new: &RawChild) -> serde_json::Value {
+    let (o, n) = (
+        serde_json::to_value(old).unwrap_or_default(),
+        serde_json::to_value(new).unwrap_or_default(),
+    );
+    let mut out = serde_json::Map::new();
+    if let (Some(o), Some(n)) = (o.as_object(), n.as_object()) {
+        for (k, nv) in n {
+            let ov = o.get(k).cloned().unwrap_or_default();
+            if &ov != nv {
+                out.insert(k.clone(), serde_json::json!({ "old": ov, "new": nv }));
+            }
+        }
+    }
+    serde_json::Value::Object(out)
+}
+
+/// The checked record as stored values, to compare old and new on the same footing.
+fn canonical(rec: &ChildRecord) -> RawChild {
+    RawChild {
+        full_name: rec.full_name.clone(),
+        sex: rec.sex.into(),
+        birth_date: rec.birth_date.to_string(),
+        personal_id: rec
+            .personal_id
+            .as_ref()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
+        ethnicity: rec.ethnicity.unwrap_or_default().into(),
+        nationality: rec.nationality.clone(),
+        birth_registered: if rec.birth_registered { "1" } else { "0" }.into(),
+        insurance_card: rec.insurance_card.clone().unwrap_or_default(),
+        insurance_valid_to: rec
+            .insurance_valid_to
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        disability_type: rec.disability_type.unwrap_or_default().into(),
+        disability_severity: rec.disability_severity.unwrap_or_default().into(),
+        school_status: rec.school_status.unwrap_or_default().into(),
+        id_override_reason: rec.id_override_reason.clone().unwrap_or_default(),
+    }
+}
+
+/// Edit a child's record: re-checked by the domain parser, optimistic version, audited
+/// old → new per field, all in one transaction.
+pub async fn update_child(
     store: &Store,
     scoped: &Scoped<EditChildRecord>,
     id: i64,
-    change: &ChildNameChange,
+    edit: &ChildEdit,
+    as_of: time::Date,
 ) -> Result<Child> {
-    let name = text::clean(&change.full_name);
-    if name.split(' ').count() < 2 || name.chars().count() > 120 {
-        return Err(StoreError::Invalid {
-            field: "full_name",
-            message: "Họ và tên phải có ít nhất hai từ (họ và tên) và không quá 120 ký tự".into(),
-        });
-    }
     let (cond, vals) = scope_filter(scoped.scope(), "c", 2);
     let mut tx = store.begin_write().await?;
     let mut all = vec![Val::Int(id)];
@@ -332,20 +530,43 @@ pub async fn rename_child(
     let grant: Grant<EditChildRecord> = scoped
         .grant(&before.path())
         .map_err(|_| StoreError::NotFound)?;
-    if before.version != change.version {
+    if before.version != edit.version {
         return Err(StoreError::StaleVersion {
-            expected: change.version,
+            expected: edit.version,
             found: before.version,
         });
     }
-    sqlx::query("UPDATE children SET full_name = $1, name_folded = $2, version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5")
-        .bind(&name)
-        .bind(text::fold(&name))
-        .bind(now_text())
-        .bind(id)
-        .bind(change.version)
+    let old_raw = before.to_raw();
+    let mut raw = old_raw.clone();
+    apply(&mut raw, &edit.fields).map_err(StoreError::Fields)?;
+    let rec = parse_child(&raw, as_of).map_err(StoreError::Fields)?;
+    let sets: Vec<String> = RECORD_COLS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ${}", i + 1))
+        .collect();
+    let n = RECORD_COLS.len();
+    let sql = format!(
+        "UPDATE children SET {}, version = version + 1, updated_at = ${} WHERE id = ${} AND version = ${}",
+        sets.join(", "),
+        n + 1,
+        n + 2,
+        n + 3
+    );
+    let mut vals = record_values(&rec);
+    vals.extend([Val::Text(now_text()), Val::Int(id), Val::Int(edit.version)]);
+    bind_all(sqlx::query(AssertSqlSafe(sql)), vals)
         .execute(&mut *tx)
         .await?;
+    let mut detail = diff(&old_raw, &canonical(&rec));
+    if !rec.id_warnings.is_empty()
+        && let Some(obj) = detail.as_object_mut()
+    {
+        obj.insert(
+            "id_warnings_accepted".into(),
+            serde_json::json!(rec.id_warnings.iter().map(|w| w.code()).collect::<Vec<_>>()),
+        );
+    }
     audit::append(
         &mut tx,
         &Actor::from(grant.actor()),
@@ -353,14 +574,87 @@ pub async fn rename_child(
         "update",
         "child",
         &id.to_string(),
-        serde_json::json!({ "full_name": { "old": before.full_name, "new": name } }),
+        detail,
     )
     .await?;
+    let row = sqlx::query(AssertSqlSafe(format!("{CHILD_SELECT} WHERE c.id = $1")))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
-    let mut after = before;
-    after.full_name = name;
-    after.version += 1;
-    Ok(after)
+    Ok(child(&row))
+}
+
+/// Add a child to a household inside the caller's scope (the child lives where the
+/// household lives). Audited with every field.
+pub async fn create_child(
+    store: &Store,
+    scoped: &Scoped<EditChildRecord>,
+    household_id: i64,
+    raw: &RawChild,
+    as_of: time::Date,
+) -> Result<Child> {
+    let rec = parse_child(raw, as_of).map_err(StoreError::Fields)?;
+    let (cond, vals) = scope_filter(scoped.scope(), "h", 2);
+    let mut tx = store.begin_write().await?;
+    let mut all = vec![Val::Int(household_id)];
+    all.extend(vals);
+    let h = bind_all(
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT h.province_code, h.commune_code, h.village_code FROM households h WHERE h.id = $1 AND {cond}"
+        ))),
+        all,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let path = UnitPath {
+        province: h.get("province_code"),
+        commune: h.get("commune_code"),
+        village: h.get("village_code"),
+    };
+    let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
+    let n = RECORD_COLS.len();
+    let sql = format!(
+        "INSERT INTO children (household_id, province_code, commune_code, village_code, {}, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, {}, 1, ${}, ${}) RETURNING id",
+        RECORD_COLS.join(", "),
+        (5..5 + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        5 + n,
+        5 + n
+    );
+    let mut vals = vec![
+        Val::Int(household_id),
+        Val::OptText(path.province.clone()),
+        Val::OptText(path.commune.clone()),
+        Val::OptText(path.village.clone()),
+    ];
+    vals.extend(record_values(&rec));
+    vals.push(Val::Text(now_text()));
+    let id: i64 = bind_all(sqlx::query(AssertSqlSafe(sql)), vals)
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
+    let detail = diff(&RawChild::default(), &canonical(&rec));
+    audit::append(
+        &mut tx,
+        &Actor::from(grant.actor()),
+        grant.path(),
+        "create",
+        "child",
+        &id.to_string(),
+        detail,
+    )
+    .await?;
+    let row = sqlx::query(AssertSqlSafe(format!("{CHILD_SELECT} WHERE c.id = $1")))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(child(&row))
 }
 
 /// History of a child's record from the audit log (changes only), newest first.
@@ -382,4 +676,29 @@ pub async fn child_history(
         .iter()
         .map(|r| (r.get("at"), r.get("actor"), r.get("detail")))
         .collect())
+}
+
+/// Fill `name_key` for rows written before it existed (run after migrations; a no-op once
+/// every row has one).
+pub async fn backfill_name_keys(store: &Store) -> Result<u64> {
+    let mut done = 0u64;
+    loop {
+        let rows = sqlx::query("SELECT id, full_name FROM children WHERE name_key = '' LIMIT 5000")
+            .fetch_all(store.pool())
+            .await?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        let mut tx = store.begin_write().await?;
+        for r in &rows {
+            let name: String = r.get(1);
+            sqlx::query("UPDATE children SET name_key = $1 WHERE id = $2")
+                .bind(names::sort_key(&name))
+                .bind(r.get::<i64, _>(0))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        done += rows.len() as u64;
+    }
 }

@@ -16,7 +16,7 @@ use mang_domain::access::{
 use mang_domain::units::UnitCode;
 use mang_store::audit::{self, AuditRow};
 use mang_store::registry::{
-    self, Child, ChildFilter, ChildNameChange, ChildSummary, Household, PovertyYear,
+    self, Child, ChildEdit, ChildFilter, ChildPage, ChildSummary, Household, PovertyYear,
 };
 use mang_store::units::{self, Unit, UnitCounts};
 use mang_store::users::{self, LoginOutcome, NewUser, User};
@@ -32,8 +32,9 @@ pub fn routes() -> Router<AppState> {
         .route("/units/{code}", get(unit))
         .route("/units/{code}/villages", post(add_village))
         .route("/children", get(list_children))
-        .route("/children/{id}", get(get_child).patch(rename_child))
+        .route("/children/{id}", get(get_child).patch(edit_child))
         .route("/households/{id}", get(get_household))
+        .route("/households/{id}/children", post(add_child))
         .route("/users", get(list_users).post(create_user))
         .route("/audit", get(list_audit))
 }
@@ -41,8 +42,8 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Măng API", version = "1", description = "API JSON của Măng — hệ thống thông tin chăm sóc, bảo vệ trẻ em. Mọi yêu cầu (trừ lấy token) cần `Authorization: Bearer <token>` hoặc cookie phiên; quyền và phạm vi đơn vị giống hệt giao diện web."),
-    paths(create_token, delete_token, me, unit, add_village, list_children, get_child, rename_child, get_household, list_users, create_user, list_audit),
-    components(schemas(ApiErrorBody, TokenRequest, TokenResponse, Me, Unit, UnitCounts, UnitDetail, NewVillage, ChildSummary, Child, ChildNameChange, Household, PovertyYear, User, NewUserRequest, AuditRow)),
+    paths(create_token, delete_token, me, unit, add_village, list_children, get_child, edit_child, get_household, add_child, list_users, create_user, list_audit),
+    components(schemas(ApiErrorBody, TokenRequest, TokenResponse, Me, Unit, UnitCounts, UnitDetail, NewVillage, ChildSummary, ChildPage, Child, ChildEdit, Household, crate::error::FieldErrorBody, PovertyYear, User, NewUserRequest, AuditRow)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -91,10 +92,9 @@ fn check_csrf(u: &SignedIn, headers: &HeaderMap) -> Result<(), ApiError> {
     if auth::same_token(sent, &u.session.csrf_token) {
         Ok(())
     } else {
-        Err(ApiError(
+        Err(ApiError::msg(
             StatusCode::FORBIDDEN,
-            mang_domain::vi::CSRF_FAILED.into(),
-            None,
+            mang_domain::vi::CSRF_FAILED,
         ))
     }
 }
@@ -122,10 +122,9 @@ async fn create_token(
 ) -> Result<Json<TokenResponse>, ApiError> {
     let keys = auth::throttle_keys(&req.username, Some(addr));
     if st.throttle.is_blocked(&keys) {
-        return Err(ApiError(
+        return Err(ApiError::msg(
             StatusCode::TOO_MANY_REQUESTS,
-            mang_domain::vi::LOGIN_THROTTLED.into(),
-            None,
+            mang_domain::vi::LOGIN_THROTTLED,
         ));
     }
     match users::login(&st.store, &req.username, &req.password).await? {
@@ -138,10 +137,9 @@ async fn create_token(
         }
         LoginOutcome::Failed => {
             st.throttle.record_failure(&keys);
-            Err(ApiError(
+            Err(ApiError::msg(
                 StatusCode::UNAUTHORIZED,
-                mang_domain::vi::LOGIN_FAILED.into(),
-                None,
+                mang_domain::vi::LOGIN_FAILED,
             ))
         }
     }
@@ -245,12 +243,12 @@ async fn add_village(
 
 /// Children in the caller's scope (50 per page; personal ID numbers masked). Audited.
 #[utoipa::path(get, path = "/api/v1/children", params(ChildFilter),
-    responses((status = 200, body = Vec<ChildSummary>), (status = 403, body = ApiErrorBody)))]
+    responses((status = 200, body = ChildPage), (status = 403, body = ApiErrorBody)))]
 async fn list_children(
     State(st): State<AppState>,
     m: MaybeUser,
     Query(f): Query<ChildFilter>,
-) -> Result<Json<Vec<ChildSummary>>, ApiError> {
+) -> Result<Json<ChildPage>, ApiError> {
     let u = require(m)?;
     let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
     Ok(Json(registry::list_children(&st.store, &scoped, &f).await?))
@@ -269,22 +267,50 @@ async fn get_child(
     Ok(Json(registry::get_child(&st.store, &scoped, id).await?))
 }
 
-/// Correct a child's full name against the version the client saw (409 when stale).
-#[utoipa::path(patch, path = "/api/v1/children/{id}", params(("id" = i64, Path)), request_body = ChildNameChange,
+/// Today's date, the reference for the registry rules (no birth dates in the future…).
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// Edit a child's record: send `version` and only the fields to change (same names and
+/// formats as the import columns, e.g. `"birth_date": "05/02/2015"`). 409 when the stored
+/// version is newer; 422 lists every rejected field.
+#[utoipa::path(patch, path = "/api/v1/children/{id}", params(("id" = i64, Path)), request_body = ChildEdit,
     responses((status = 200, body = Child), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-async fn rename_child(
+async fn edit_child(
     State(st): State<AppState>,
     m: MaybeUser,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    Json(change): Json<ChildNameChange>,
+    Json(edit): Json<ChildEdit>,
 ) -> Result<Json<Child>, ApiError> {
     let u = require(m)?;
     check_csrf(&u, &headers)?;
     let scoped = u.session.principal.scoped::<EditChildRecord>()?;
     Ok(Json(
-        registry::rename_child(&st.store, &scoped, id, &change).await?,
+        registry::update_child(&st.store, &scoped, id, &edit, today()).await?,
     ))
+}
+
+/// Add a child to a household. Body: the child's fields as text (`full_name`, `sex`
+/// (Nam/Nữ), `birth_date` (dd/mm/yyyy), `personal_id`, `ethnicity`, `nationality`,
+/// `birth_registered`, `insurance_card`, `insurance_valid_to`, `disability_type`,
+/// `disability_severity`, `school_status`, `id_override_reason`).
+#[utoipa::path(post, path = "/api/v1/households/{id}/children", params(("id" = i64, Path)),
+    request_body(content = Object, description = "Các trường của hồ sơ trẻ em, dạng văn bản"),
+    responses((status = 201, body = Child), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn add_child(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(raw): Json<mang_domain::registry::RawChild>,
+) -> Result<(StatusCode, Json<Child>), ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<EditChildRecord>()?;
+    let c = registry::create_child(&st.store, &scoped, id, &raw, today()).await?;
+    Ok((StatusCode::CREATED, Json(c)))
 }
 
 /// A household with its children and poverty status by year. Audited.

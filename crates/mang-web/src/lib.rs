@@ -7,6 +7,7 @@ mod assets;
 mod auth;
 mod error;
 mod pages;
+mod registry_pages;
 
 use axum::Router;
 use axum::routing::get;

@@ -11,12 +11,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use mang_domain::access::{
-    ALL_ROLES, Action, EditChildRecord, ManageUnits, ManageUsers, Principal, Role, ViewAggregates,
-    ViewAudit, ViewChildRecord,
+    ALL_ROLES, Action, ManageUnits, ManageUsers, Principal, Role, ViewAggregates, ViewAudit,
+    ViewChildRecord,
 };
 use mang_domain::units::{UnitCode, UnitLevel};
 use mang_domain::vi;
-use mang_store::registry::{self, ChildFilter, ChildNameChange};
+
 use mang_store::units::{self, Unit};
 use mang_store::users::{self, LoginOutcome, NewUser};
 use mang_store::{StoreError, audit};
@@ -30,10 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/units/{code}", get(unit_page))
         .route("/units/{code}/villages", post(add_village))
-        .route("/children", get(children))
-        .route("/children/{id}", get(child))
-        .route("/children/{id}/name", post(rename_child))
-        .route("/households/{id}", get(household))
+        .merge(crate::registry_pages::routes())
         .route("/users", get(users_page).post(create_user))
         .route("/audit", get(audit_page))
         .route(
@@ -59,7 +56,7 @@ pub struct Layout {
     pub flash: Option<String>,
 }
 
-fn layout(u: &SignedIn, current: &str) -> Layout {
+pub(crate) fn layout(u: &SignedIn, current: &str) -> Layout {
     let p = &u.session.principal;
     let mut nav = Vec::new();
     let mut item = |label: &'static str, href: &'static str, shown: bool| {
@@ -132,7 +129,7 @@ impl IntoResponse for PageError {
     }
 }
 
-fn render<T: Template>(t: &T) -> Response {
+pub(crate) fn render<T: Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -142,24 +139,24 @@ fn render<T: Template>(t: &T) -> Response {
     }
 }
 
-fn fail(u: &SignedIn, status: StatusCode, message: impl Into<String>) -> PageError {
+pub(crate) fn fail(u: &SignedIn, status: StatusCode, message: impl Into<String>) -> PageError {
     PageError::Status(status, message.into(), Box::new(layout(u, "")))
 }
 
-fn store_fail(u: &SignedIn, e: StoreError) -> PageError {
+pub(crate) fn store_fail(u: &SignedIn, e: StoreError) -> PageError {
     let (status, msg, _) = classify(&e);
     fail(u, status, msg)
 }
 
-fn denied(u: &SignedIn) -> PageError {
+pub(crate) fn denied(u: &SignedIn) -> PageError {
     fail(u, StatusCode::FORBIDDEN, vi::DENIED)
 }
 
-fn require(m: MaybeUser) -> Result<SignedIn, PageError> {
+pub(crate) fn require(m: MaybeUser) -> Result<SignedIn, PageError> {
     m.0.ok_or(PageError::Login)
 }
 
-fn check_csrf(u: &SignedIn, token: &str) -> Result<(), PageError> {
+pub(crate) fn check_csrf(u: &SignedIn, token: &str) -> Result<(), PageError> {
     if auth::same_token(&u.session.csrf_token, token) {
         Ok(())
     } else {
@@ -167,15 +164,15 @@ fn check_csrf(u: &SignedIn, token: &str) -> Result<(), PageError> {
     }
 }
 
-fn principal(u: &SignedIn) -> &Principal {
+pub(crate) fn principal(u: &SignedIn) -> &Principal {
     &u.session.principal
 }
 
-fn sex_label(s: &str) -> &'static str {
+pub(crate) fn sex_label(s: &str) -> &'static str {
     if s == "male" { "Nam" } else { "Nữ" }
 }
 
-fn iso_to_vn(d: &str) -> String {
+pub(crate) fn iso_to_vn(d: &str) -> String {
     match (d.get(0..4), d.get(5..7), d.get(8..10)) {
         (Some(y), Some(m), Some(dd)) => format!("{dd}/{m}/{y}"),
         _ => d.to_owned(),
@@ -432,265 +429,6 @@ async fn add_village(
         }
         Err(e) => Err(store_fail(&u, e)),
     }
-}
-
-// ---------- children and households ----------
-
-struct ChildRowView {
-    id: i64,
-    full_name: String,
-    sex: &'static str,
-    birth_date: String,
-    personal_id: String,
-    village: String,
-}
-
-#[derive(Template)]
-#[template(path = "children.html")]
-struct ChildrenPage {
-    layout: Layout,
-    unit_code: String,
-    unit_name: String,
-    q: String,
-    q_url: String,
-    rows: Vec<ChildRowView>,
-    next_after: Option<i64>,
-}
-
-async fn children(
-    State(st): State<AppState>,
-    m: MaybeUser,
-    Query(f): Query<ChildFilter>,
-) -> Result<Response, PageError> {
-    let u = require(m)?;
-    let p = principal(&u);
-    let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(&u))?;
-    let rows = registry::list_children(&st.store, &scoped, &f)
-        .await
-        .map_err(|e| store_fail(&u, e))?;
-    let unit_code = f
-        .unit
-        .clone()
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| p.unit.to_string());
-    let unit_name = units::get(&st.store, &unit_code)
-        .await
-        .map(|x| x.name)
-        .unwrap_or_default();
-    let q = f.q.clone().unwrap_or_default();
-    let page = ChildrenPage {
-        layout: layout(&u, "/children"),
-        next_after: (rows.len() as i64 == registry::PAGE_SIZE)
-            .then(|| rows.last().map(|c| c.id))
-            .flatten(),
-        rows: rows
-            .into_iter()
-            .map(|c| ChildRowView {
-                id: c.id,
-                full_name: c.full_name,
-                sex: sex_label(&c.sex),
-                birth_date: iso_to_vn(&c.birth_date),
-                personal_id: c.personal_id_masked.unwrap_or_else(|| "—".into()),
-                village: c.village_code.unwrap_or_default(),
-            })
-            .collect(),
-        unit_code,
-        unit_name,
-        q_url: url_encode(&q),
-        q,
-    };
-    Ok(render(&page))
-}
-
-fn url_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-#[derive(Template)]
-#[template(path = "child.html")]
-struct ChildPage {
-    layout: Layout,
-    c: registry::Child,
-    sex: &'static str,
-    birth_date: String,
-    ethnicity: String,
-    personal_id: String,
-    village: String,
-    may_edit: bool,
-    form_error: Option<String>,
-    history: Vec<(String, String, String)>,
-}
-
-async fn child(
-    State(st): State<AppState>,
-    m: MaybeUser,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    let u = require(m)?;
-    render_child(&st, &u, id, None, StatusCode::OK).await
-}
-
-async fn render_child(
-    st: &AppState,
-    u: &SignedIn,
-    id: i64,
-    form_error: Option<String>,
-    status: StatusCode,
-) -> Result<Response, PageError> {
-    let p = principal(u);
-    let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(u))?;
-    let c = registry::get_child(&st.store, &scoped, id)
-        .await
-        .map_err(|e| store_fail(u, e))?;
-    let history = registry::child_history(&st.store, &scoped, &c)
-        .await
-        .map_err(|e| store_fail(u, e))?
-        .into_iter()
-        .map(|(at, who, detail)| {
-            (
-                at.replace('T', " ").replace('Z', " UTC"),
-                who,
-                describe_change(&detail),
-            )
-        })
-        .collect();
-    let page = ChildPage {
-        layout: layout(u, "/children"),
-        sex: sex_label(&c.sex),
-        birth_date: iso_to_vn(&c.birth_date),
-        ethnicity: c.ethnicity.clone().unwrap_or_else(|| "—".into()),
-        personal_id: c.personal_id.clone().unwrap_or_else(|| "Chưa có".into()),
-        village: c.village_name.clone().unwrap_or_default(),
-        may_edit: p.authorize::<EditChildRecord>(&c.path()).is_ok(),
-        form_error,
-        history,
-        c,
-    };
-    Ok((status, render(&page)).into_response())
-}
-
-/// "Họ và tên: A → B" from an audit detail.
-fn describe_change(detail: &str) -> String {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(detail) else {
-        return String::new();
-    };
-    let Some(obj) = v.as_object() else {
-        return String::new();
-    };
-    obj.iter()
-        .map(|(field, change)| {
-            let label = match field.as_str() {
-                "full_name" => "Họ và tên",
-                other => other,
-            };
-            let old = change.get("old").and_then(|x| x.as_str()).unwrap_or("");
-            let new = change.get("new").and_then(|x| x.as_str()).unwrap_or("");
-            format!("{label}: {old} → {new}")
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-#[derive(Deserialize)]
-struct NameForm {
-    full_name: String,
-    version: i64,
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
-
-async fn rename_child(
-    State(st): State<AppState>,
-    m: MaybeUser,
-    Path(id): Path<i64>,
-    Form(f): Form<NameForm>,
-) -> Result<Response, PageError> {
-    let u = require(m)?;
-    check_csrf(&u, &f.csrf)?;
-    let scoped = principal(&u)
-        .scoped::<EditChildRecord>()
-        .map_err(|_| denied(&u))?;
-    let change = ChildNameChange {
-        full_name: f.full_name,
-        version: f.version,
-    };
-    match registry::rename_child(&st.store, &scoped, id, &change).await {
-        Ok(_) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
-        Err(e @ (StoreError::Invalid { .. } | StoreError::StaleVersion { .. })) => {
-            let (status, msg, _) = classify(&e);
-            render_child(&st, &u, id, Some(msg), status).await
-        }
-        Err(e) => Err(store_fail(&u, e)),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "household.html")]
-struct HouseholdPage {
-    layout: Layout,
-    h: registry::Household,
-    village: String,
-    phone: String,
-    poverty: String,
-    children: Vec<ChildRowView>,
-}
-
-async fn household(
-    State(st): State<AppState>,
-    m: MaybeUser,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    let u = require(m)?;
-    let scoped = principal(&u)
-        .scoped::<ViewChildRecord>()
-        .map_err(|_| denied(&u))?;
-    let h = registry::get_household(&st.store, &scoped, id)
-        .await
-        .map_err(|e| store_fail(&u, e))?;
-    let poverty = if h.poverty.is_empty() {
-        "Không".to_owned()
-    } else {
-        h.poverty
-            .iter()
-            .map(|p| {
-                let label = match p.status.as_str() {
-                    "poor" => "Hộ nghèo",
-                    "near_poor" => "Hộ cận nghèo",
-                    _ => "Thoát nghèo",
-                };
-                format!("{label} ({})", p.year)
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let page = HouseholdPage {
-        layout: layout(&u, "/children"),
-        village: h.village_name.clone().unwrap_or_default(),
-        phone: h.phone.clone().unwrap_or_else(|| "—".into()),
-        poverty,
-        children: h
-            .children
-            .iter()
-            .map(|c| ChildRowView {
-                id: c.id,
-                full_name: c.full_name.clone(),
-                sex: sex_label(&c.sex),
-                birth_date: iso_to_vn(&c.birth_date),
-                personal_id: String::new(),
-                village: String::new(),
-            })
-            .collect(),
-        h,
-    };
-    Ok(render(&page))
 }
 
 // ---------- users ----------

@@ -145,7 +145,10 @@ async fn every_route_as_every_role_inside_and_outside_the_scope() {
                         "{who} GET {api_path}: {status}"
                     );
                     if status == 200 {
-                        assert_eq!(body, "[]", "{who} API search found an outside child");
+                        assert!(
+                            body.starts_with("{\"children\":[]"),
+                            "{who} API search found an outside child: {body}"
+                        );
                     }
                 } else {
                     assert!(
@@ -170,7 +173,7 @@ async fn every_route_as_every_role_inside_and_outside_the_scope() {
             assert_eq!(leaked(&body, f), None);
             let (status, body) = browser
                 .post(
-                    &format!("/children/{}/name", f.child_id),
+                    &format!("/children/{}", f.child_id),
                     &[("full_name", "Tên Bị Đổi Trái Phép"), ("version", "1")],
                 )
                 .await;
@@ -260,10 +263,10 @@ async fn every_route_as_every_role_inside_and_outside_the_scope() {
 
         // Rename the inside child (page form, then API), against the current version.
         let version = app.child_version(f.child_id).await.to_string();
-        let new_name = format!("Đoàn Thị A1 Ẩn Danh {}", case.username.len());
+        let new_name = format!("{} Đổi Tên", f.child_name);
         let (status, _) = browser
             .post(
-                &format!("/children/{}/name", f.child_id),
+                &format!("/children/{}", f.child_id),
                 &[
                     ("full_name", new_name.as_str()),
                     ("version", version.as_str()),

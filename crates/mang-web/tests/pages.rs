@@ -222,7 +222,7 @@ async fn viewing_a_child_is_audited_and_edits_show_in_the_history() {
     let version = hidden(&page, "version");
     let (status, _) = b
         .post(
-            &format!("/children/{}/name", f.child_id),
+            &format!("/children/{}", f.child_id),
             &[
                 ("full_name", "Đoàn Thị Ánh Dương"),
                 ("version", version.as_str()),
@@ -238,7 +238,7 @@ async fn viewing_a_child_is_audited_and_edits_show_in_the_history() {
     // A second editor who loaded the old version is told, not silently overwritten.
     let (status, body) = b
         .post(
-            &format!("/children/{}/name", f.child_id),
+            &format!("/children/{}", f.child_id),
             &[
                 ("full_name", "Đoàn Thị Khác"),
                 ("version", version.as_str()),

@@ -108,7 +108,11 @@ impl TestApp {
         let province = unit.province_code.clone().unwrap();
         let code = format!("{commune}-T{tag}");
         let head = format!("Chủ Hộ {tag} Ngoại Lệ");
-        let name = format!("Đoàn Thị {tag} Ẩn Danh");
+        // Names carry no digits (the registry rejects them): A1 → "A Một", A2 → "A Hai".
+        let name = format!(
+            "Đoàn Thị {} Ẩn Danh",
+            tag.replace('1', " Một").replace('2', " Hai")
+        );
         let hid: i64 = sqlx::query(
             "INSERT INTO households (code, province_code, commune_code, village_code, head_name, address, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, 'Số 1', 'x', 'x') RETURNING id",
@@ -123,8 +127,8 @@ impl TestApp {
         .unwrap()
         .get(0);
         let cid: i64 = sqlx::query(
-            "INSERT INTO children (household_id, full_name, name_folded, sex, birth_date, personal_id, province_code, commune_code, village_code, created_at, updated_at) \
-             VALUES ($1, $2, $3, 'female', '2019-03-08', '031319123456', $4, $5, $6, 'x', 'x') RETURNING id",
+            "INSERT INTO children (household_id, full_name, name_folded, name_key, sex, birth_date, personal_id, province_code, commune_code, village_code, created_at, updated_at) \
+             VALUES ($1, $2, $3, $7, 'female', '2019-03-08', '031319123456', $4, $5, $6, 'x', 'x') RETURNING id",
         )
         .bind(hid)
         .bind(&name)
@@ -132,6 +136,7 @@ impl TestApp {
         .bind(&province)
         .bind(commune)
         .bind(village)
+        .bind(mang_domain::names::sort_key(&name))
         .fetch_one(self.store.pool())
         .await
         .unwrap()

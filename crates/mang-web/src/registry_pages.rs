@@ -1,0 +1,645 @@
+//! Pages of the child registry: the list in register order with search, a child's record
+//! with its edit form and history, a household with its children and an add-child form.
+
+use crate::AppState;
+use crate::auth::{MaybeUser, SignedIn};
+use crate::error::classify;
+use crate::pages::{
+    Layout, PageError, check_csrf, denied, iso_to_vn, layout, principal, render, require,
+    sex_label, store_fail,
+};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use mang_domain::access::{EditChildRecord, ViewChildRecord};
+use mang_domain::codes::{
+    self, DISABILITY_SEVERITIES, DISABILITY_TYPES, ETHNICITIES, SCHOOL_STATUSES,
+};
+use mang_domain::registry::{FieldError, RawChild, field_label};
+use mang_store::StoreError;
+use mang_store::registry::{self, ChildEdit, ChildFilter};
+use mang_store::units;
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/children", get(children))
+        .route("/children/{id}", get(child).post(edit_child))
+        .route("/households/{id}", get(household))
+        .route("/households/{id}/children", post(add_child))
+}
+
+// ---------- form fields ----------
+
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// One labelled input of a record form, with its error.
+pub struct FormField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub hint: &'static str,
+    /// Empty for a text input; else the choices of a `<select>`.
+    pub options: Vec<Opt>,
+    pub list: &'static str,
+    pub inputmode: &'static str,
+    pub error: Option<String>,
+}
+
+fn opts(list: &[(&str, &str)], value: &str, blank: bool) -> Vec<Opt> {
+    let mut out = Vec::new();
+    if blank {
+        out.push(Opt {
+            value: String::new(),
+            label: "—".into(),
+            selected: value.is_empty(),
+        });
+    }
+    out.extend(list.iter().map(|(v, l)| Opt {
+        value: (*v).into(),
+        label: (*l).into(),
+        selected: *v == value,
+    }));
+    out
+}
+
+fn code_opts(list: &'static [codes::Code], value: &str) -> Vec<Opt> {
+    let pairs: Vec<(&str, &str)> = list.iter().map(|c| (c.code, c.label)).collect();
+    opts(&pairs, value, true)
+}
+
+/// The fields of a child record form, filled from `raw`, errors attached by field.
+fn child_fields(raw: &RawChild, errors: &[FieldError]) -> Vec<FormField> {
+    let err = |name: &str| {
+        let msgs: Vec<&str> = errors
+            .iter()
+            .filter(|e| e.field == name)
+            .map(|e| e.message.as_str())
+            .collect();
+        (!msgs.is_empty()).then(|| msgs.join("; "))
+    };
+    let date_vn = |s: &str| {
+        if s.len() == 10 && s.as_bytes()[4] == b'-' {
+            iso_to_vn(s)
+        } else {
+            s.to_owned()
+        }
+    };
+    let f = |name: &'static str, value: String, hint: &'static str| FormField {
+        name,
+        label: field_label(name),
+        value,
+        hint,
+        options: Vec::new(),
+        list: "",
+        inputmode: "",
+        error: err(name),
+    };
+    let mut fields = vec![
+        f(
+            "full_name",
+            raw.full_name.clone(),
+            "Ghi đúng như trên giấy khai sinh",
+        ),
+        FormField {
+            options: opts(
+                &[("male", "Nam"), ("female", "Nữ")],
+                &raw.sex,
+                raw.sex.is_empty(),
+            ),
+            ..f("sex", raw.sex.clone(), "")
+        },
+        f(
+            "birth_date",
+            date_vn(&raw.birth_date),
+            "dd/mm/yyyy, ví dụ 05/02/2015",
+        ),
+        FormField {
+            inputmode: "numeric",
+            ..f(
+                "personal_id",
+                raw.personal_id.clone(),
+                "12 chữ số; để trống nếu chưa có",
+            )
+        },
+        f(
+            "id_override_reason",
+            raw.id_override_reason.clone(),
+            "Chỉ cần khi số định danh không khớp giới tính hoặc năm sinh mà vẫn giữ số này",
+        ),
+        FormField {
+            list: "ethnicities",
+            ..f("ethnicity", raw.ethnicity.clone(), "Một trong 54 dân tộc")
+        },
+        f("nationality", raw.nationality.clone(), ""),
+        FormField {
+            options: opts(
+                &[("1", "Có"), ("0", "Không")],
+                if raw.birth_registered.is_empty() {
+                    "1"
+                } else {
+                    &raw.birth_registered
+                },
+                false,
+            ),
+            ..f("birth_registered", raw.birth_registered.clone(), "")
+        },
+        f(
+            "insurance_card",
+            raw.insurance_card.clone(),
+            "15 ký tự, ví dụ TE1310123456789",
+        ),
+        f(
+            "insurance_valid_to",
+            date_vn(&raw.insurance_valid_to),
+            "dd/mm/yyyy",
+        ),
+        FormField {
+            options: code_opts(&DISABILITY_TYPES, &raw.disability_type),
+            ..f("disability_type", raw.disability_type.clone(), "")
+        },
+        FormField {
+            options: code_opts(&DISABILITY_SEVERITIES, &raw.disability_severity),
+            ..f("disability_severity", raw.disability_severity.clone(), "")
+        },
+        FormField {
+            options: code_opts(&SCHOOL_STATUSES, &raw.school_status),
+            ..f("school_status", raw.school_status.clone(), "")
+        },
+    ];
+    for field in &mut fields {
+        if field.error.is_none() && field.name == "full_name" {
+            field.error = err("fields");
+        }
+    }
+    fields
+}
+
+fn form_fields(form: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    form.iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "_csrf" | "version"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn raw_from(form: &BTreeMap<String, String>) -> RawChild {
+    serde_json::from_value(serde_json::to_value(form_fields(form)).unwrap_or_default())
+        .unwrap_or_default()
+}
+
+// ---------- list ----------
+
+pub struct ChildRowView {
+    pub id: i64,
+    pub full_name: String,
+    pub sex: &'static str,
+    pub birth_date: String,
+    pub personal_id: String,
+    pub village: String,
+}
+
+#[derive(Template)]
+#[template(path = "children.html")]
+struct ChildrenPage {
+    layout: Layout,
+    unit_code: String,
+    unit_name: String,
+    q: String,
+    q_url: String,
+    rows: Vec<ChildRowView>,
+    next: Option<String>,
+}
+
+async fn children(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(f): Query<ChildFilter>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let p = principal(&u);
+    let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(&u))?;
+    let page = registry::list_children(&st.store, &scoped, &f)
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    let unit_code = f
+        .unit
+        .clone()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| p.unit.to_string());
+    let unit_name = units::get(&st.store, &unit_code)
+        .await
+        .map(|x| x.name)
+        .unwrap_or_default();
+    let q = f.q.clone().unwrap_or_default();
+    let view = ChildrenPage {
+        layout: layout(&u, "/children"),
+        next: page.next.map(|n| url_encode(&n)),
+        rows: page
+            .children
+            .into_iter()
+            .map(|c| ChildRowView {
+                id: c.id,
+                full_name: c.full_name,
+                sex: sex_label(&c.sex),
+                birth_date: iso_to_vn(&c.birth_date),
+                personal_id: c.personal_id_masked.unwrap_or_else(|| "—".into()),
+                village: c.village_code.unwrap_or_default(),
+            })
+            .collect(),
+        unit_code,
+        unit_name,
+        q_url: url_encode(&q),
+        q,
+    };
+    Ok(render(&view))
+}
+
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+// ---------- one child ----------
+
+pub struct Fact {
+    pub label: &'static str,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "child.html")]
+struct ChildView {
+    layout: Layout,
+    c: registry::Child,
+    facts: Vec<Fact>,
+    may_edit: bool,
+    form_error: Option<String>,
+    fields: Vec<FormField>,
+    ethnicities: &'static [&'static str],
+    history: Vec<(String, String, String)>,
+}
+
+async fn child(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    render_child(&st, &u, id, None, None, StatusCode::OK).await
+}
+
+fn facts(c: &registry::Child) -> Vec<Fact> {
+    let or_dash = |v: &Option<String>| {
+        v.clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "—".into())
+    };
+    vec![
+        Fact {
+            label: "Giới tính",
+            value: sex_label(&c.sex).into(),
+        },
+        Fact {
+            label: "Ngày sinh",
+            value: iso_to_vn(&c.birth_date),
+        },
+        Fact {
+            label: "Số định danh cá nhân",
+            value: c.personal_id.clone().unwrap_or_else(|| "Chưa có".into()),
+        },
+        Fact {
+            label: "Dân tộc",
+            value: or_dash(&c.ethnicity),
+        },
+        Fact {
+            label: "Quốc tịch",
+            value: c.nationality.clone(),
+        },
+        Fact {
+            label: "Đã đăng ký khai sinh",
+            value: if c.birth_registered { "Có" } else { "Chưa" }.into(),
+        },
+        Fact {
+            label: "Thẻ BHYT",
+            value: match (&c.insurance_card, &c.insurance_valid_to) {
+                (Some(card), Some(to)) => format!("{card} (đến {})", iso_to_vn(to)),
+                (Some(card), None) => card.clone(),
+                _ => "—".into(),
+            },
+        },
+        Fact {
+            label: "Khuyết tật",
+            value: match &c.disability_type {
+                Some(t) => {
+                    let sev = c
+                        .disability_severity
+                        .as_deref()
+                        .map(|s| codes::label(&DISABILITY_SEVERITIES, s))
+                        .unwrap_or("");
+                    format!(
+                        "{}{}",
+                        codes::label(&DISABILITY_TYPES, t),
+                        if sev.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" — mức {sev}")
+                        }
+                    )
+                }
+                None => "Không".into(),
+            },
+        },
+        Fact {
+            label: "Tình trạng đi học",
+            value: c
+                .school_status
+                .as_deref()
+                .map(|s| codes::label(&SCHOOL_STATUSES, s).to_owned())
+                .unwrap_or_else(|| "—".into()),
+        },
+        Fact {
+            label: "Nơi cư trú",
+            value: format!(
+                "{}{}",
+                c.village_name
+                    .clone()
+                    .map(|v| format!("{v}, "))
+                    .unwrap_or_default(),
+                c.commune_name
+            ),
+        },
+    ]
+}
+
+async fn render_child(
+    st: &AppState,
+    u: &SignedIn,
+    id: i64,
+    edit: Option<(RawChild, Vec<FieldError>)>,
+    form_error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let p = principal(u);
+    let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(u))?;
+    let c = registry::get_child(&st.store, &scoped, id)
+        .await
+        .map_err(|e| store_fail(u, e))?;
+    let history = registry::child_history(&st.store, &scoped, &c)
+        .await
+        .map_err(|e| store_fail(u, e))?
+        .into_iter()
+        .map(|(at, who, detail)| {
+            (
+                at.replace('T', " ").replace('Z', " UTC"),
+                who,
+                describe_change(&detail),
+            )
+        })
+        .collect();
+    let (raw, errors) = edit.unwrap_or_else(|| (c.to_raw(), Vec::new()));
+    let view = ChildView {
+        layout: layout(u, "/children"),
+        facts: facts(&c),
+        may_edit: p.authorize::<EditChildRecord>(&c.path()).is_ok(),
+        form_error,
+        fields: child_fields(&raw, &errors),
+        ethnicities: &ETHNICITIES,
+        history,
+        c,
+    };
+    Ok((status, render(&view)).into_response())
+}
+
+/// "Họ và tên: A → B; Ngày sinh: …" from an audit detail.
+pub fn describe_change(detail: &str) -> String {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(detail) else {
+        return String::new();
+    };
+    let Some(obj) = v.as_object() else {
+        return String::new();
+    };
+    obj.iter()
+        .filter_map(|(field, change)| {
+            let label = field_label(field);
+            if label.is_empty() {
+                return None;
+            }
+            let show = |x: Option<&serde_json::Value>| {
+                let s = x.and_then(|x| x.as_str()).unwrap_or("");
+                if s.len() == 10 && s.as_bytes()[4] == b'-' {
+                    iso_to_vn(s)
+                } else {
+                    s.to_owned()
+                }
+            };
+            Some(format!(
+                "{label}: {} → {}",
+                show(change.get("old")),
+                show(change.get("new"))
+            ))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+async fn edit_child(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    check_csrf(&u, form.get("_csrf").map(String::as_str).unwrap_or(""))?;
+    let scoped = principal(&u)
+        .scoped::<EditChildRecord>()
+        .map_err(|_| denied(&u))?;
+    let version = form
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let edit = ChildEdit {
+        version,
+        fields: form_fields(&form),
+    };
+    match registry::update_child(&st.store, &scoped, id, &edit, crate::api::today()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
+        Err(StoreError::Fields(errors)) => {
+            let n = errors.len();
+            // Show what the user typed, with the errors next to the fields.
+            let mut shown = registry_current(&st, &u, id).await?;
+            let typed = raw_from(&form);
+            overlay(&mut shown, &typed, &form);
+            render_child(
+                &st,
+                &u,
+                id,
+                Some((shown, errors)),
+                Some(format!("Chưa lưu: {n} trường cần sửa (xem bên dưới)")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e @ StoreError::StaleVersion { .. }) => {
+            let (status, msg, _) = classify(&e);
+            render_child(&st, &u, id, None, Some(msg), status).await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
+}
+
+async fn registry_current(st: &AppState, u: &SignedIn, id: i64) -> Result<RawChild, PageError> {
+    let scoped = principal(u)
+        .scoped::<ViewChildRecord>()
+        .map_err(|_| denied(u))?;
+    // A plain read for re-display; `get_child` audits it like any view.
+    Ok(registry::get_child(&st.store, &scoped, id)
+        .await
+        .map_err(|e| store_fail(u, e))?
+        .to_raw())
+}
+
+/// Replace the fields the form carried.
+fn overlay(raw: &mut RawChild, typed: &RawChild, form: &BTreeMap<String, String>) {
+    let mut v = serde_json::to_value(&*raw).unwrap_or_default();
+    let t = serde_json::to_value(typed).unwrap_or_default();
+    if let (Some(v), Some(t)) = (v.as_object_mut(), t.as_object()) {
+        for k in form.keys() {
+            if let Some(x) = t.get(k) {
+                v.insert(k.clone(), x.clone());
+            }
+        }
+    }
+    if let Ok(r) = serde_json::from_value(v) {
+        *raw = r;
+    }
+}
+
+// ---------- household ----------
+
+#[derive(Template)]
+#[template(path = "household.html")]
+struct HouseholdPage {
+    layout: Layout,
+    h: registry::Household,
+    village: String,
+    phone: String,
+    poverty: String,
+    children: Vec<ChildRowView>,
+    may_add: bool,
+    form_error: Option<String>,
+    fields: Vec<FormField>,
+    ethnicities: &'static [&'static str],
+}
+
+async fn household(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    render_household(&st, &u, id, None, StatusCode::OK).await
+}
+
+async fn render_household(
+    st: &AppState,
+    u: &SignedIn,
+    id: i64,
+    form: Option<(RawChild, Vec<FieldError>)>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let p = principal(u);
+    let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(u))?;
+    let h = registry::get_household(&st.store, &scoped, id)
+        .await
+        .map_err(|e| store_fail(u, e))?;
+    let poverty = if h.poverty.is_empty() {
+        "Không".to_owned()
+    } else {
+        h.poverty
+            .iter()
+            .map(|p| {
+                let label = match p.status.as_str() {
+                    "poor" => "Hộ nghèo",
+                    "near_poor" => "Hộ cận nghèo",
+                    _ => "Thoát nghèo",
+                };
+                format!("{label} ({})", p.year)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let path = mang_domain::units::UnitPath {
+        province: Some(h.province_code.clone()),
+        commune: Some(h.commune_code.clone()),
+        village: h.village_code.clone(),
+    };
+    let (raw, errors) = form.unwrap_or_default();
+    let form_error = (!errors.is_empty())
+        .then(|| format!("Chưa thêm: {} trường cần sửa (xem bên dưới)", errors.len()));
+    let view = HouseholdPage {
+        layout: layout(u, "/children"),
+        village: h.village_name.clone().unwrap_or_default(),
+        phone: h.phone.clone().unwrap_or_else(|| "—".into()),
+        poverty,
+        children: h
+            .children
+            .iter()
+            .map(|c| ChildRowView {
+                id: c.id,
+                full_name: c.full_name.clone(),
+                sex: sex_label(&c.sex),
+                birth_date: iso_to_vn(&c.birth_date),
+                personal_id: c.personal_id_masked.clone().unwrap_or_else(|| "—".into()),
+                village: String::new(),
+            })
+            .collect(),
+        may_add: p.authorize::<EditChildRecord>(&path).is_ok(),
+        form_error,
+        fields: child_fields(&raw, &errors),
+        ethnicities: &ETHNICITIES,
+        h,
+    };
+    Ok((status, render(&view)).into_response())
+}
+
+async fn add_child(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    check_csrf(&u, form.get("_csrf").map(String::as_str).unwrap_or(""))?;
+    let scoped = principal(&u)
+        .scoped::<EditChildRecord>()
+        .map_err(|_| denied(&u))?;
+    let raw = raw_from(&form);
+    match registry::create_child(&st.store, &scoped, id, &raw, crate::api::today()).await {
+        Ok(c) => Ok(Redirect::to(&format!("/children/{}", c.id)).into_response()),
+        Err(StoreError::Fields(errors)) => {
+            render_household(
+                &st,
+                &u,
+                id,
+                Some((raw, errors)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
+}
