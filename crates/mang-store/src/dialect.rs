@@ -64,14 +64,16 @@ pub fn prepare(url: &str, backend: Backend, mode: OpenMode) -> Result<String> {
 
 /// Per-connection settings. SQLite: WAL (persistent in the file), foreign keys (also the
 /// sqlx default), `synchronous=NORMAL` (durable in WAL mode except on power loss of the
-/// last transactions), a busy timeout so writers queue instead of failing.
+/// last transactions), a busy timeout so writers queue instead of failing, a 64 MiB page
+/// cache, and a second sorter thread for index builds (temporary files stay on disk, so
+/// building an index over millions of rows does not hold them in memory).
 pub async fn after_connect(conn: &mut AnyConnection, backend: Backend) -> sqlx::Result<()> {
     match backend {
         Backend::Sqlite => {
             conn.execute(
                 "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
                  PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; \
-                 PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+                 PRAGMA cache_size = -65536; PRAGMA threads = 2; PRAGMA wal_autocheckpoint = 16384;",
             )
             .await?;
         }
@@ -176,4 +178,28 @@ pub fn json_col(backend: Backend, i: usize, t: ColType) -> String {
         (Backend::Postgres, ColType::Int) => format!("(j.value ->> {i})::bigint"),
         _ => format!("j.value ->> {i}"),
     }
+}
+
+/// Secondary (non-unique, non-primary-key) indexes of `table` as `(name, CREATE INDEX …)`.
+pub async fn secondary_indexes(
+    tx: &mut crate::Tx,
+    backend: Backend,
+    table: &str,
+) -> Result<Vec<(String, String)>> {
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 \
+             AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT i.indexname::text, i.indexdef::text FROM pg_indexes i \
+             JOIN pg_class c ON c.relname = i.indexname JOIN pg_index x ON x.indexrelid = c.oid \
+             WHERE i.schemaname = current_schema() AND i.tablename = $1 AND NOT x.indisunique ORDER BY 1"
+        }
+    };
+    let rows = sqlx::query(sql).bind(table).fetch_all(&mut **tx).await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
+        .collect())
 }

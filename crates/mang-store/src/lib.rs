@@ -92,6 +92,7 @@ impl Store {
         dialect::migrator(self.backend).run(&self.pool).await?;
         units::ensure_reference_units(self).await?;
         registry::backfill_name_keys(self).await?;
+        restore_deferred_indexes(self).await?;
         Ok(())
     }
 
@@ -161,4 +162,49 @@ mod tests {
         assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
         assert_eq!(normalise_location("mang.db"), "sqlite://mang.db");
     }
+}
+
+/// Drop the named secondary indexes of `table`, keeping their DDL (read from the catalog)
+/// in `deferred_indexes` in the same transaction, for a bulk load.
+/// [`restore_deferred_indexes`] builds them again.
+pub async fn defer_indexes(store: &Store, table: &str, names: &[&str]) -> Result<usize> {
+    let mut tx = store.begin_write().await?;
+    let defs: Vec<(String, String)> = dialect::secondary_indexes(&mut tx, store.backend, table)
+        .await?
+        .into_iter()
+        .filter(|(n, _)| names.contains(&n.as_str()))
+        .collect();
+    for (name, ddl) in &defs {
+        sqlx::query("INSERT INTO deferred_indexes (name, ddl) VALUES ($1, $2)")
+            .bind(name)
+            .bind(ddl)
+            .execute(&mut *tx)
+            .await?;
+        // Index names come from the catalog, never from input.
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(defs.len())
+}
+
+/// Build every index a bulk load deferred (also after a load was killed midway).
+pub async fn restore_deferred_indexes(store: &Store) -> Result<usize> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, ddl FROM deferred_indexes ORDER BY name")
+            .fetch_all(store.pool())
+            .await?;
+    for (name, ddl) in &rows {
+        let mut tx = store.begin_write().await?;
+        sqlx::query(sqlx::AssertSqlSafe(ddl.clone()))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM deferred_indexes WHERE name = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(rows.len())
 }

@@ -170,15 +170,19 @@ pub async fn list_children(
         }
         scope = mang_domain::access::Scope::new(&unit.code(), &unit.path());
     }
-    let (after_key, after_id) = match filter.after.as_deref().and_then(|a| a.split_once('.')) {
-        Some((k, i)) => (k.to_owned(), i.parse::<i64>().unwrap_or(0)),
-        None => (String::new(), 0),
+    // Cursor: "<commune>.<name_key>.<id>" of the last row shown.
+    let mut cursor = filter.after.as_deref().unwrap_or("").splitn(3, '.');
+    let (after_commune, after_key, after_id) = match (cursor.next(), cursor.next(), cursor.next()) {
+        (Some(c), Some(k), Some(i)) => (c.to_owned(), k.to_owned(), i.parse::<i64>().unwrap_or(0)),
+        _ => (String::new(), String::new(), 0),
     };
-    let (cond, scope_vals) = scope_filter(&scope, "c", 4);
+    let (cond, scope_vals) = scope_filter(&scope, "c", 5);
     let mut sql = format!(
-        "SELECT {SUMMARY_COLS}, c.name_key FROM children c WHERE (c.name_key > $1 OR (c.name_key = $1 AND c.id > $2)) AND {cond}"
+        "SELECT {SUMMARY_COLS}, c.name_key FROM children c \
+         WHERE (c.commune_code, c.name_key, c.id) > ($1, $2, $3) AND {cond}"
     );
     let mut vals = vec![
+        Val::Text(after_commune),
         Val::Text(after_key),
         Val::Int(after_id),
         Val::Int(PAGE_SIZE + 1),
@@ -193,7 +197,7 @@ pub async fn list_children(
         sql.push_str(&format!(" AND c.name_folded LIKE ${}", vals.len() + 1));
         vals.push(Val::Text(format!("%{}%", q.replace(['%', '_'], ""))));
     }
-    sql.push_str(" ORDER BY c.name_key, c.id LIMIT $3");
+    sql.push_str(" ORDER BY c.commune_code, c.name_key, c.id LIMIT $4");
     let rows = bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
         .fetch_all(store.pool())
         .await?;

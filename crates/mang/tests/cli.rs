@@ -191,6 +191,20 @@ fn demo_killed_midway_resumes_to_a_consistent_database() {
                 .await
                 .unwrap();
             assert_eq!(orphan_households, 0, "no half-written households");
+            // Indexes the load had deferred are rebuilt as soon as the database is opened.
+            let deferred: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deferred_indexes").fetch_one(store.pool()).await.unwrap();
+            assert_eq!(deferred, 0);
+            let mut tx = store.begin_write().await.unwrap();
+            let names: Vec<String> = mang_store::dialect::secondary_indexes(&mut tx, store.backend(), "children")
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect();
+            drop(tx);
+            for want in ["children_commune_name", "children_personal_id", "children_path", "children_household"] {
+                assert!(names.iter().any(|n| n == want), "{want} present: {names:?}");
+            }
             assert_eq!(audited, chunks, "one audit entry per committed chunk");
             assert!(mang_store::audit::verify(&store).await.unwrap().is_ok());
             if expect_complete {
