@@ -152,18 +152,6 @@ pub fn timestamp(t: time::OffsetDateTime) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_are_redacted() {
-        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
-        assert_eq!(normalise_location("mang.db"), "sqlite://mang.db");
-    }
-}
-
 /// Drop the named secondary indexes of `table`, keeping their DDL (read from the catalog)
 /// in `deferred_indexes` in the same transaction, for a bulk load.
 /// [`restore_deferred_indexes`] builds them again.
@@ -207,4 +195,16 @@ pub async fn restore_deferred_indexes(store: &Store) -> Result<usize> {
         tx.commit().await?;
     }
     Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
+        assert_eq!(normalise_location("mang.db"), "sqlite://mang.db");
+    }
 }
