@@ -315,7 +315,32 @@ async function main() {
       }
     });
 
-    await testCase('7 log out: #logout → /login, then / redirects to /login', async () => {
+    await testCase('7 registry: search without diacritics, open a child, edit the name, see it in the history', async () => {
+      if (!loggedIn) throw new Skip('skipped: not logged in (step 3 failed)');
+      const { page } = loggedIn;
+      await page.goto(`${url}/children`);
+      const first = (await page.locator('#children tbody tr td a').first().textContent()).trim();
+      const folded = first.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, 'd').toLowerCase();
+      await page.fill('#q', folded);
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#search')]);
+      const found = await page.locator('#children tbody tr td a', { hasText: first }).count();
+      assert(found > 0, `searching "${folded}" did not find "${first}"`);
+      await Promise.all([
+        page.waitForNavigation({ waitUntil: 'load' }),
+        page.locator('#children tbody tr td a', { hasText: first }).first().click(),
+      ]);
+      assert(pathOf(page).startsWith('/children/'), `opened ${page.url()}`);
+      const renamed = `${first} Mai`;
+      await page.fill('#f-full_name', renamed);
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#save-child')]);
+      const h1 = (await page.locator('h1').textContent()).trim();
+      assert(h1 === renamed, `after saving the heading is "${h1}", expected "${renamed}"`);
+      const history = await page.locator('#history').textContent();
+      assert(history.includes(`Họ và tên: ${first} → ${renamed}`), `history does not show the change: ${history.slice(0, 200)}`);
+      await page.screenshot({ path: join(OUT, 'child-360.png'), fullPage: true });
+    });
+
+    await testCase('8 log out: #logout → /login, then / redirects to /login', async () => {
       if (!loggedIn) throw new Skip('skipped: not logged in (step 3 failed)');
       const { page } = loggedIn;
       if (pathOf(page) !== '/') await page.goto(`${url}/`);
