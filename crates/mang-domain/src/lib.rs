@@ -7,6 +7,7 @@ pub mod access;
 pub mod audit;
 pub mod codes;
 pub mod demo;
+pub mod import;
 pub mod names;
 pub mod personal_id;
 pub mod registry;
