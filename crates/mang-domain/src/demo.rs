@@ -563,14 +563,20 @@ impl DemoPlan {
                     (mids[mid_table.sample(&mut g)].0, None)
                 };
                 let mut gi = given_table.sample(&mut g);
-                for _ in 0..6 {
+                let clash = |gi: usize| {
                     let gname = givens[gi].0;
-                    let clash =
-                        m1 == gname || m2 == Some(gname) || used_given[..ki].contains(&(sex, gi));
-                    if !clash {
+                    m1 == gname || m2 == Some(gname) || used_given[..ki].contains(&(sex, gi))
+                };
+                for _ in 0..6 {
+                    if !clash(gi) {
                         break;
                     }
                     gi = given_table.sample(&mut g);
+                }
+                // Siblings (twins too) never share a given name: probe onwards if the
+                // random draws kept clashing.
+                while clash(gi) {
+                    gi = (gi + 1) % givens.len();
                 }
                 used_given[ki] = (sex, gi);
                 let full_name = compose_name(father_family, m1, m2, givens[gi].0);

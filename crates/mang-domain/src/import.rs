@@ -180,9 +180,9 @@ pub fn household_row(map: &HeaderMap, row: &[String]) -> Result<HouseholdRecord,
         ));
     }
     let village = g("village_code");
-    if !village.is_empty()
-        && !(village.len() == 9 && village.starts_with(commune) && &village[5..6] == "-")
-    {
+    let village_ok = village.is_empty()
+        || (village.len() == 9 && village.starts_with(commune) && &village[5..6] == "-");
+    if !village_ok {
         errors.push(err(
             "village_code",
             format!("Mã thôn, tổ «{village}» phải có dạng {commune}-001"),

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod demo;
 pub mod dialect;
 mod error;
+pub mod import;
 pub mod password;
 pub mod registry;
 mod sql;

@@ -90,6 +90,21 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Import the registry from .xlsx (sheets "Hộ gia đình" and "Trẻ em") or CSV.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Export the registry of a unit to .xlsx or .csv.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Write the registry import template (.xlsx with drop-down lists).
+    Template {
+        #[arg(long)]
+        out: String,
+    },
     /// Print the OpenAPI document of the JSON API.
     ExportOpenapi,
     /// Check that the server answers /healthz.
@@ -117,6 +132,41 @@ enum UsersCommand {
         unit: String,
         #[arg(long, default_value = "")]
         name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Children (and their households): an .xlsx with both sheets, or a children CSV whose
+    /// household codes already exist.
+    Children {
+        #[command(flatten)]
+        db: DbArg,
+        file: String,
+        /// Where to write the error report (.xlsx); default FILE-loi.xlsx beside the input
+        #[arg(long)]
+        errors: Option<String>,
+    },
+    /// Households from a CSV (or the "Hộ gia đình" sheet of an .xlsx).
+    Households {
+        #[command(flatten)]
+        db: DbArg,
+        file: String,
+        #[arg(long)]
+        errors: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportCommand {
+    /// Households and children of a unit (.xlsx: two sheets; .csv: the children).
+    Children {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        out: String,
     },
 }
 
@@ -258,6 +308,45 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Restore { db, from, force } => restore(&db.db, &from, force).await,
+        Command::Import { command } => {
+            let (db, file, errors) = match command {
+                ImportCommand::Children { db, file, errors }
+                | ImportCommand::Households { db, file, errors } => (db, file, errors),
+            };
+            import(&db.db, &file, errors).await
+        }
+        Command::Export {
+            command: ExportCommand::Children { db, unit, out },
+        } => {
+            let store = Store::open(&db.db, OpenMode::Existing).await?;
+            let sheets = mang_store::import::export_registry(
+                &store,
+                mang_store::import::Importer::Operator,
+                &unit,
+            )
+            .await?;
+            let bytes = if out.to_ascii_lowercase().ends_with(".csv") {
+                mang_store::import::sheet_csv(&sheets[1])
+            } else {
+                mang_docs::write_xlsx(&sheets)?
+            };
+            std::fs::write(&out, bytes).with_context(|| format!("không ghi được {out}"))?;
+            println!(
+                "Đã xuất {} hộ, {} trẻ em của đơn vị {unit} vào {out}",
+                sheets[0].rows.len(),
+                sheets[1].rows.len()
+            );
+            Ok(())
+        }
+        Command::Template { out } => {
+            std::fs::write(
+                &out,
+                mang_docs::write_xlsx(&mang_store::import::template_sheets())?,
+            )
+            .with_context(|| format!("không ghi được {out}"))?;
+            println!("Đã ghi mẫu nhập liệu vào {out}");
+            Ok(())
+        }
         Command::ExportOpenapi => {
             println!("{}", mang_web::openapi_json());
             Ok(())
@@ -382,4 +471,63 @@ async fn healthcheck(addr: &str) -> Result<()> {
     } else {
         bail!("máy chủ trả lời: {}", buf.lines().next().unwrap_or(""))
     }
+}
+
+async fn import(db: &str, file: &str, errors_out: Option<String>) -> Result<()> {
+    let store = Store::open(db, OpenMode::Existing).await?;
+    let started = Instant::now();
+    let spinner = ProgressBar::new_spinner();
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner.set_message(format!("Đang đọc {file} …"));
+    let tables = mang_docs::read(std::path::Path::new(file))?;
+    let name = std::path::Path::new(file)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(file)
+        .to_owned();
+    let report = mang_store::import::import_registry(
+        &store,
+        mang_store::import::Importer::Operator,
+        &tables,
+        &name,
+        today(),
+        |step| spinner.set_message(step.to_owned()),
+    )
+    .await?;
+    spinner.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "Đã đọc {} dòng trong {} giây: thêm {} hộ, {} trẻ em; đã có sẵn (bỏ qua) {} hộ, {} trẻ em; {} lỗi.",
+        mang_domain::vi::number(report.rows_read as i64),
+        format!("{secs:.1}").replace('.', ","),
+        mang_domain::vi::number(report.households_added as i64),
+        mang_domain::vi::number(report.children_added as i64),
+        mang_domain::vi::number(report.households_existing as i64),
+        mang_domain::vi::number(report.children_existing as i64),
+        mang_domain::vi::number(report.errors.len() as i64),
+    );
+    if !report.errors.is_empty() {
+        for e in report.errors.iter().take(20) {
+            println!(
+                "  {} dòng {} cột {} ({}): «{}» — {}",
+                e.sheet, e.row, e.column, e.field, e.value, e.message
+            );
+        }
+        if report.errors.len() > 20 {
+            println!("  … và {} lỗi khác", report.errors.len() - 20);
+        }
+        let out = errors_out.unwrap_or_else(|| {
+            let p = std::path::Path::new(file);
+            let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("nhap");
+            p.with_file_name(format!("{stem}-loi.xlsx"))
+                .to_string_lossy()
+                .into_owned()
+        });
+        std::fs::write(&out, mang_store::import::error_report_xlsx(&report)?)
+            .with_context(|| format!("không ghi được {out}"))?;
+        println!(
+            "Danh sách lỗi đầy đủ: {out} (các dòng lỗi không được nhập; sửa rồi nhập lại tệp, các dòng đã nhập sẽ được bỏ qua)"
+        );
+    }
+    Ok(())
 }
