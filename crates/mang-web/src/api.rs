@@ -37,13 +37,15 @@ pub fn routes() -> Router<AppState> {
         .route("/households/{id}/children", post(add_child))
         .route("/users", get(list_users).post(create_user))
         .route("/audit", get(list_audit))
+        .route("/registry/import", post(crate::exchange::api_import))
+        .route("/registry/export", get(crate::exchange::api_export))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Măng API", version = "1", description = "API JSON của Măng — hệ thống thông tin chăm sóc, bảo vệ trẻ em. Mọi yêu cầu (trừ lấy token) cần `Authorization: Bearer <token>` hoặc cookie phiên; quyền và phạm vi đơn vị giống hệt giao diện web."),
-    paths(create_token, delete_token, me, unit, add_village, list_children, get_child, edit_child, get_household, add_child, list_users, create_user, list_audit),
-    components(schemas(ApiErrorBody, TokenRequest, TokenResponse, Me, Unit, UnitCounts, UnitDetail, NewVillage, ChildSummary, ChildPage, Child, ChildEdit, Household, crate::error::FieldErrorBody, PovertyYear, User, NewUserRequest, AuditRow)),
+    paths(create_token, delete_token, me, unit, add_village, list_children, get_child, edit_child, get_household, add_child, crate::exchange::api_import, crate::exchange::api_export, list_users, create_user, list_audit),
+    components(schemas(ApiErrorBody, TokenRequest, TokenResponse, Me, Unit, UnitCounts, UnitDetail, NewVillage, ChildSummary, ChildPage, Child, ChildEdit, Household, crate::error::FieldErrorBody, mang_store::import::ImportReport, mang_store::import::RowError, PovertyYear, User, NewUserRequest, AuditRow)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -81,7 +83,7 @@ fn require(m: MaybeUser) -> Result<SignedIn, ApiError> {
 
 /// State-changing calls made with the session cookie must carry the session's CSRF token in
 /// `X-CSRF-Token`; bearer-token calls need not (browsers never send them by themselves).
-fn check_csrf(u: &SignedIn, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn check_csrf(u: &SignedIn, headers: &HeaderMap) -> Result<(), ApiError> {
     if !u.via_cookie {
         return Ok(());
     }

@@ -6,6 +6,7 @@ mod api;
 mod assets;
 mod auth;
 mod error;
+mod exchange;
 mod pages;
 mod registry_pages;
 
@@ -23,6 +24,7 @@ pub use api::openapi_json;
 pub struct AppState {
     pub store: Store,
     pub throttle: Arc<auth::Throttle>,
+    pub reports: Arc<exchange::Reports>,
 }
 
 /// The whole application as a router (tests mount it on port 0).
@@ -30,16 +32,18 @@ pub fn app(store: Store) -> Router {
     let state = AppState {
         store,
         throttle: Arc::new(auth::Throttle::default()),
+        reports: Arc::new(exchange::Reports::default()),
     };
     use axum::http::{HeaderName, HeaderValue, header};
     Router::new()
         .merge(pages::routes())
+        .merge(exchange::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_handler))
         .route("/healthz", get(|| async { "ok" }))
         .route("/assets/{*path}", get(assets::serve))
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(RequestBodyLimitLayer::new(exchange::MAX_UPLOAD))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -215,6 +215,8 @@ struct ChildrenPage {
     q_url: String,
     rows: Vec<ChildRowView>,
     next: Option<String>,
+    may_import: bool,
+    may_export: bool,
 }
 
 async fn children(
@@ -241,6 +243,8 @@ async fn children(
     let view = ChildrenPage {
         layout: layout(&u, "/children"),
         next: page.next.map(|n| url_encode(&n)),
+        may_import: p.may(mang_domain::access::Action::EditChildRecord),
+        may_export: p.may(mang_domain::access::Action::ExportPersonalData),
         rows: page
             .children
             .into_iter()

@@ -1,0 +1,350 @@
+//! Registry import and export over the web: the template download, the upload page (every
+//! problem listed with sheet, row, column; the full report downloadable as .xlsx), and
+//! exports of a unit (personal data: only roles allowed to export; audited).
+
+use crate::AppState;
+use crate::auth::MaybeUser;
+use crate::error::ApiError;
+use crate::pages::{
+    Layout, PageError, check_csrf, denied, layout, principal, render, require, store_fail,
+};
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use mang_domain::access::{EditChildRecord, ExportPersonalData};
+use mang_domain::vi;
+use mang_store::import::{self, ImportReport, Importer};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Largest upload accepted (a 2.5-million-child province exports to ~150 MB; imports are
+/// done commune by commune).
+pub const MAX_UPLOAD: usize = 64 * 1024 * 1024;
+
+/// An error report waiting for download: when it was made, whose it is, the .xlsx.
+type StoredReport = (Instant, i64, Vec<u8>);
+
+/// Error reports kept for download for an hour, per user.
+#[derive(Debug, Default)]
+pub struct Reports {
+    inner: Mutex<HashMap<String, StoredReport>>,
+}
+
+impl Reports {
+    fn put(&self, user: i64, bytes: Vec<u8>) -> String {
+        let key = crate::auth::random_hex();
+        let mut m = self.inner.lock().expect("reports lock");
+        m.retain(|_, (t, _, _)| t.elapsed() < Duration::from_secs(3600));
+        m.insert(key.clone(), (Instant::now(), user, bytes));
+        key
+    }
+
+    fn get(&self, user: i64, key: &str) -> Option<Vec<u8>> {
+        let m = self.inner.lock().expect("reports lock");
+        m.get(key)
+            .filter(|(t, u, _)| *u == user && t.elapsed() < Duration::from_secs(3600))
+            .map(|(_, _, b)| b.clone())
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/registry/template.xlsx", get(template))
+        .route("/registry/export", get(export))
+        .route("/registry/import", get(import_form).post(import_upload))
+        .route("/registry/import/errors/{key}", get(error_report))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD))
+}
+
+fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn template(m: MaybeUser) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let bytes = mang_docs::write_xlsx(&import::template_sheets())
+        .map_err(|e| crate::pages::fail(&u, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(xlsx("mau-nhap-so-tre-em.xlsx", bytes))
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    pub unit: Option<String>,
+    /// `xlsx` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+async fn export(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let p = principal(&u);
+    // Exporting personal data needs its own permission; the rows are then scoped by the
+    // user's subtree like every other read.
+    p.scoped::<ExportPersonalData>().map_err(|_| denied(&u))?;
+    let edit = p.scoped::<EditChildRecord>().map_err(|_| denied(&u))?;
+    let unit = q.unit.clone().unwrap_or_else(|| p.unit.to_string());
+    let sheets = import::export_registry(&st.store, Importer::User(&edit), &unit)
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    if q.format.as_deref() == Some("csv") {
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"tre-em-{unit}.csv\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            import::sheet_csv(&sheets[1]),
+        )
+            .into_response());
+    }
+    let bytes = mang_docs::write_xlsx(&sheets)
+        .map_err(|e| crate::pages::fail(&u, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(xlsx(&format!("so-tre-em-{unit}.xlsx"), bytes))
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    layout: Layout,
+    report: Option<ReportView>,
+    form_error: Option<String>,
+}
+
+struct ReportView {
+    file: String,
+    rows_read: String,
+    households_added: String,
+    children_added: String,
+    skipped: String,
+    error_count: String,
+    errors: Vec<import::RowError>,
+    more_errors: usize,
+    download: Option<String>,
+}
+
+async fn import_form(m: MaybeUser) -> Result<Response, PageError> {
+    let u = require(m)?;
+    principal(&u)
+        .scoped::<EditChildRecord>()
+        .map_err(|_| denied(&u))?;
+    Ok(render(&ImportPage {
+        layout: layout(&u, "/children"),
+        report: None,
+        form_error: None,
+    }))
+}
+
+/// The uploaded file and the CSRF token from a multipart form.
+async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>, String), String> {
+    let (mut name, mut bytes, mut csrf) = (String::new(), Vec::new(), String::new());
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| format!("Tải tệp lên không thành công: {e}"))?
+    {
+        match field.name() {
+            Some("file") => {
+                name = field.file_name().unwrap_or("tep").to_owned();
+                bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| format!("Tải tệp lên không thành công: {e}"))?
+                    .to_vec();
+            }
+            Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    if bytes.is_empty() {
+        return Err("Chưa chọn tệp, hoặc tệp rỗng".into());
+    }
+    Ok((name, bytes, csrf))
+}
+
+/// Write the upload to a temporary file so the spreadsheet readers can open it.
+fn tables_of(name: &str, bytes: &[u8]) -> Result<Vec<mang_docs::Table>, String> {
+    let ext = std::path::Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ext == "csv" {
+        return mang_docs::read_csv_bytes(bytes, name, name)
+            .map(|t| vec![t])
+            .map_err(|e| e.to_string());
+    }
+    let tmp = std::env::temp_dir().join(format!("mang-upload-{}.{ext}", crate::auth::random_hex()));
+    std::fs::write(&tmp, bytes).map_err(|e| e.to_string())?;
+    let r =
+        mang_docs::read(&tmp).map_err(|e| e.to_string().replace(&tmp.display().to_string(), name));
+    let _ = std::fs::remove_file(&tmp);
+    r
+}
+
+async fn import_upload(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    mp: Multipart,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let scoped = principal(&u)
+        .scoped::<EditChildRecord>()
+        .map_err(|_| denied(&u))?;
+    let page = |report, form_error| ImportPage {
+        layout: layout(&u, "/children"),
+        report,
+        form_error,
+    };
+    let (name, bytes, csrf) = match read_upload(mp).await {
+        Ok(x) => x,
+        Err(msg) => {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&page(None, Some(msg))),
+            )
+                .into_response());
+        }
+    };
+    check_csrf(&u, &csrf)?;
+    let tables = match tables_of(&name, &bytes) {
+        Ok(t) => t,
+        Err(msg) => {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&page(None, Some(msg))),
+            )
+                .into_response());
+        }
+    };
+    let report = import::import_registry(
+        &st.store,
+        Importer::User(&scoped),
+        &tables,
+        &name,
+        crate::api::today(),
+        |_| {},
+    )
+    .await
+    .map_err(|e| store_fail(&u, e))?;
+    let download = if report.errors.is_empty() {
+        None
+    } else {
+        let bytes = import::error_report_xlsx(&report).map_err(|e| store_fail(&u, e))?;
+        Some(st.reports.put(principal(&u).user_id, bytes))
+    };
+    let view = view_of(&name, &report, download);
+    Ok(render(&page(Some(view), None)))
+}
+
+fn view_of(name: &str, r: &ImportReport, download: Option<String>) -> ReportView {
+    ReportView {
+        file: name.to_owned(),
+        rows_read: vi::number(r.rows_read as i64),
+        households_added: vi::number(r.households_added as i64),
+        children_added: vi::number(r.children_added as i64),
+        skipped: vi::number((r.households_existing + r.children_existing) as i64),
+        error_count: vi::number(r.errors.len() as i64),
+        errors: r.errors.iter().take(200).cloned().collect(),
+        more_errors: r.errors.len().saturating_sub(200),
+        download,
+    }
+}
+
+async fn error_report(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(key): Path<String>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    match st.reports.get(principal(&u).user_id, &key) {
+        Some(bytes) => Ok(xlsx("loi-nhap-lieu.xlsx", bytes)),
+        None => Err(crate::pages::fail(
+            &u,
+            StatusCode::NOT_FOUND,
+            "Báo cáo lỗi đã hết hạn (giữ 1 giờ). Hãy nhập lại tệp.",
+        )),
+    }
+}
+
+// ---------- API ----------
+
+/// Import a registry file (.xlsx or .csv, multipart field `file`). Returns the report;
+/// the good rows are written, the faulty rows listed.
+#[utoipa::path(post, path = "/api/v1/registry/import",
+    request_body(content_type = "multipart/form-data", description = "Trường `file`: tệp .xlsx hoặc .csv theo mẫu"),
+    responses((status = 200, body = ImportReport), (status = 403, body = crate::error::ApiErrorBody), (status = 422, body = crate::error::ApiErrorBody)))]
+pub async fn api_import(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: axum::http::HeaderMap,
+    mp: Multipart,
+) -> Result<axum::Json<ImportReport>, ApiError> {
+    let u = m.0.ok_or_else(ApiError::unauthorized)?;
+    crate::api::check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<EditChildRecord>()?;
+    let (name, bytes, _) = read_upload(mp)
+        .await
+        .map_err(|m| ApiError::bad_request("file", m))?;
+    let tables = tables_of(&name, &bytes).map_err(|m| ApiError::bad_request("file", m))?;
+    let report = import::import_registry(
+        &st.store,
+        Importer::User(&scoped),
+        &tables,
+        &name,
+        crate::api::today(),
+        |_| {},
+    )
+    .await?;
+    Ok(axum::Json(report))
+}
+
+/// Export a unit's registry (.xlsx, or CSV with `format=csv`). Audited.
+#[utoipa::path(get, path = "/api/v1/registry/export", params(("unit" = Option<String>, Query, description = "Mã đơn vị"), ("format" = Option<String>, Query, description = "xlsx hoặc csv")),
+    responses((status = 200, description = "Tệp .xlsx hoặc .csv"), (status = 403, body = crate::error::ApiErrorBody), (status = 404, body = crate::error::ApiErrorBody)))]
+pub async fn api_export(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let u = m.0.ok_or_else(ApiError::unauthorized)?;
+    let p = &u.session.principal;
+    p.scoped::<ExportPersonalData>()?;
+    let edit = p.scoped::<EditChildRecord>()?;
+    let unit = q.unit.clone().unwrap_or_else(|| p.unit.to_string());
+    let sheets = import::export_registry(&st.store, Importer::User(&edit), &unit).await?;
+    if q.format.as_deref() == Some("csv") {
+        return Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            import::sheet_csv(&sheets[1]),
+        )
+            .into_response());
+    }
+    let bytes = mang_docs::write_xlsx(&sheets)
+        .map_err(|e| ApiError::msg(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(xlsx(&format!("so-tre-em-{unit}.xlsx"), bytes))
+}
