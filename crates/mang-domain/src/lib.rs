@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod circumstances;
 pub mod codes;
 pub mod demo;
 pub mod import;

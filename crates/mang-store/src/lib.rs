@@ -4,6 +4,7 @@
 //! backup) live in [`dialect`] and nowhere else.
 
 pub mod audit;
+pub mod circumstances;
 pub mod demo;
 pub mod dialect;
 mod error;

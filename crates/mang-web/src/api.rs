@@ -35,6 +35,11 @@ pub fn routes() -> Router<AppState> {
         .route("/children/{id}", get(get_child).patch(edit_child))
         .route("/households/{id}", get(get_household))
         .route("/households/{id}/children", post(add_child))
+        .route(
+            "/children/{id}/circumstances",
+            get(list_circumstances).post(add_circumstance),
+        )
+        .route("/circumstances/{id}/end", post(end_circumstance))
         .route("/users", get(list_users).post(create_user))
         .route("/audit", get(list_audit))
         .route("/registry/import", post(crate::exchange::api_import))
@@ -44,8 +49,8 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Măng API", version = "1", description = "API JSON của Măng — hệ thống thông tin chăm sóc, bảo vệ trẻ em. Mọi yêu cầu (trừ lấy token) cần `Authorization: Bearer <token>` hoặc cookie phiên; quyền và phạm vi đơn vị giống hệt giao diện web."),
-    paths(create_token, delete_token, me, unit, add_village, list_children, get_child, edit_child, get_household, add_child, crate::exchange::api_import, crate::exchange::api_export, list_users, create_user, list_audit),
-    components(schemas(ApiErrorBody, TokenRequest, TokenResponse, Me, Unit, UnitCounts, UnitDetail, NewVillage, ChildSummary, ChildPage, Child, ChildEdit, Household, crate::error::FieldErrorBody, mang_store::import::ImportReport, mang_store::import::RowError, PovertyYear, User, NewUserRequest, AuditRow)),
+    paths(create_token, delete_token, me, unit, add_village, list_children, get_child, edit_child, get_household, add_child, list_circumstances, add_circumstance, end_circumstance, crate::exchange::api_import, crate::exchange::api_export, list_users, create_user, list_audit),
+    components(schemas(ApiErrorBody, TokenRequest, TokenResponse, Me, Unit, UnitCounts, UnitDetail, NewVillage, ChildSummary, ChildPage, Child, ChildEdit, Household, crate::error::FieldErrorBody, mang_store::import::ImportReport, mang_store::circumstances::ChildCircumstance, mang_store::circumstances::NewCircumstance, mang_store::circumstances::EndCircumstance, mang_store::import::RowError, PovertyYear, User, NewUserRequest, AuditRow)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -395,4 +400,61 @@ async fn list_audit(
     let u = require(m)?;
     let scoped = u.session.principal.scoped::<ViewAudit>()?;
     Ok(Json(audit::list(&st.store, &scoped, q.before, 100).await?))
+}
+
+/// A child's special circumstances and risk factors (open ones first).
+#[utoipa::path(get, path = "/api/v1/children/{id}/circumstances", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<mang_store::circumstances::ChildCircumstance>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn list_circumstances(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<mang_store::circumstances::ChildCircumstance>>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
+    // Reading the child first scopes and audits the access.
+    registry::get_child(&st.store, &scoped, id).await?;
+    Ok(Json(
+        mang_store::circumstances::of_child(&st.store, &scoped, id).await?,
+    ))
+}
+
+/// Record a special circumstance (Luật Trẻ em Art. 10) or a risk factor; codes in `data/circumstances.csv`.
+#[utoipa::path(post, path = "/api/v1/children/{id}/circumstances", params(("id" = i64, Path)), request_body = mang_store::circumstances::NewCircumstance,
+    responses((status = 201, body = mang_store::circumstances::ChildCircumstance), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn add_circumstance(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(input): Json<mang_store::circumstances::NewCircumstance>,
+) -> Result<
+    (
+        StatusCode,
+        Json<mang_store::circumstances::ChildCircumstance>,
+    ),
+    ApiError,
+> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<EditChildRecord>()?;
+    let c = mang_store::circumstances::add(&st.store, &scoped, id, &input, today()).await?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+/// End a circumstance (with its end date and reason); records are never deleted.
+#[utoipa::path(post, path = "/api/v1/circumstances/{id}/end", params(("id" = i64, Path)), request_body = mang_store::circumstances::EndCircumstance,
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn end_circumstance(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(input): Json<mang_store::circumstances::EndCircumstance>,
+) -> Result<StatusCode, ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<EditChildRecord>()?;
+    mang_store::circumstances::end(&st.store, &scoped, id, &input, today()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

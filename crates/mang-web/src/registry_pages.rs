@@ -28,6 +28,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/children", get(children))
         .route("/children/{id}", get(child).post(edit_child))
+        .route("/children/{id}/circumstances", post(add_circumstance))
+        .route("/circumstances/{id}/end", post(end_circumstance))
         .route("/households/{id}", get(household))
         .route("/households/{id}/children", post(add_child))
 }
@@ -295,6 +297,20 @@ struct ChildView {
     fields: Vec<FormField>,
     ethnicities: &'static [&'static str],
     history: Vec<(String, String, String)>,
+    circumstances: Vec<CircumstanceView>,
+    special_options: Vec<(&'static str, String)>,
+    risk_options: Vec<(&'static str, String)>,
+    circumstance_error: Option<String>,
+}
+
+pub struct CircumstanceView {
+    pub id: i64,
+    pub label: String,
+    pub kind: &'static str,
+    pub start: String,
+    pub end: String,
+    pub open: bool,
+    pub source: String,
 }
 
 async fn child(
@@ -304,6 +320,112 @@ async fn child(
 ) -> Result<Response, PageError> {
     let u = require(m)?;
     render_child(&st, &u, id, None, None, StatusCode::OK).await
+}
+
+fn circumstance_options(kind: mang_domain::circumstances::Kind) -> Vec<(&'static str, String)> {
+    mang_domain::circumstances::all()
+        .iter()
+        .filter(|c| c.kind == kind)
+        .map(|c| {
+            let label = if c.letter.is_empty() {
+                c.label.clone()
+            } else {
+                format!("{}) {}", c.letter, c.label)
+            };
+            (c.code.as_str(), label)
+        })
+        .collect()
+}
+
+fn fields_message(e: &StoreError) -> String {
+    match e {
+        StoreError::Fields(errs) => errs
+            .iter()
+            .map(|x| x.message.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => classify(other).1,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct CircumstanceForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(flatten)]
+    input: mang_store::circumstances::NewCircumstance,
+}
+
+async fn add_circumstance(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CircumstanceForm>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    check_csrf(&u, &f.csrf)?;
+    let scoped = principal(&u)
+        .scoped::<EditChildRecord>()
+        .map_err(|_| denied(&u))?;
+    match mang_store::circumstances::add(&st.store, &scoped, id, &f.input, crate::api::today())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
+        Err(e @ (StoreError::Fields(_) | StoreError::Conflict { .. })) => {
+            render_child_with(
+                &st,
+                &u,
+                id,
+                None,
+                None,
+                Some(fields_message(&e)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct EndForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(flatten)]
+    input: mang_store::circumstances::EndCircumstance,
+    #[serde(default)]
+    child_id: i64,
+}
+
+async fn end_circumstance(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+    Form(f): Form<EndForm>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    check_csrf(&u, &f.csrf)?;
+    let scoped = principal(&u)
+        .scoped::<EditChildRecord>()
+        .map_err(|_| denied(&u))?;
+    match mang_store::circumstances::end(&st.store, &scoped, id, &f.input, crate::api::today())
+        .await
+    {
+        Ok(child_id) => Ok(Redirect::to(&format!("/children/{child_id}")).into_response()),
+        Err(e @ (StoreError::Fields(_) | StoreError::Conflict { .. })) if f.child_id > 0 => {
+            render_child_with(
+                &st,
+                &u,
+                f.child_id,
+                None,
+                None,
+                Some(fields_message(&e)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
 }
 
 fn facts(c: &registry::Child) -> Vec<Fact> {
@@ -397,6 +519,18 @@ async fn render_child(
     form_error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    render_child_with(st, u, id, edit, form_error, None, status).await
+}
+
+async fn render_child_with(
+    st: &AppState,
+    u: &SignedIn,
+    id: i64,
+    edit: Option<(RawChild, Vec<FieldError>)>,
+    form_error: Option<String>,
+    circumstance_error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     let p = principal(u);
     let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(u))?;
     let c = registry::get_child(&st.store, &scoped, id)
@@ -415,7 +549,29 @@ async fn render_child(
         })
         .collect();
     let (raw, errors) = edit.unwrap_or_else(|| (c.to_raw(), Vec::new()));
+    let circumstances = mang_store::circumstances::of_child(&st.store, &scoped, c.id)
+        .await
+        .map_err(|e| store_fail(u, e))?
+        .into_iter()
+        .map(|x| CircumstanceView {
+            id: x.id,
+            label: x.label,
+            kind: if x.kind == "special" {
+                "Hoàn cảnh đặc biệt"
+            } else {
+                "Nguy cơ"
+            },
+            start: iso_to_vn(&x.start_date),
+            open: x.end_date.is_none(),
+            end: x.end_date.as_deref().map(iso_to_vn).unwrap_or_default(),
+            source: x.source,
+        })
+        .collect();
     let view = ChildView {
+        circumstances,
+        special_options: circumstance_options(mang_domain::circumstances::Kind::Special),
+        risk_options: circumstance_options(mang_domain::circumstances::Kind::Risk),
+        circumstance_error,
         layout: layout(u, "/children"),
         facts: facts(&c),
         may_edit: p.authorize::<EditChildRecord>(&c.path()).is_ok(),

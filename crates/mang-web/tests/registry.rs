@@ -257,3 +257,94 @@ async fn adding_a_child_through_the_household_page() {
         403
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn special_circumstances_are_dated_sourced_ended_and_scoped() {
+    let app = TestApp::spawn(100).await;
+    let a = app.demo_commune("xa").await;
+    let b = app.demo_commune("xa2").await;
+    let f = app.fixture(&a, None, "CI").await;
+    let out = app.fixture(&b, None, "CO").await;
+    let api = app.api_for_demo("xa").await;
+    let path = format!("/api/v1/children/{}/circumstances", f.child_id);
+    let (status, body) = api
+        .send(Method::POST, &path, Some(serde_json::json!({ "code": "orphan_both", "start_date": "01/03/2024", "source": "Xác minh tại hộ" })))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, _) = api
+        .send(Method::POST, &path, Some(serde_json::json!({ "code": "orphan_both", "start_date": "01/04/2024", "source": "x" })))
+        .await;
+    assert_eq!(status, 409, "already open");
+    let (status, body) = api
+        .send(
+            Method::POST,
+            &path,
+            Some(serde_json::json!({ "code": "khong-co", "start_date": "31/02/2024" })),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        body.contains("\"code\"") && body.contains("start_date") && body.contains("source"),
+        "{body}"
+    );
+    let (status, body) = api.get(&path).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("Trẻ em mồ côi cả cha và mẹ") && body.contains("\"end_date\":null"),
+        "{body}"
+    );
+    let (status, _) = api
+        .send(
+            Method::POST,
+            &format!("/api/v1/circumstances/{id}/end"),
+            Some(
+                serde_json::json!({ "end_date": "01/01/2025", "reason": "Được nhận làm con nuôi" }),
+            ),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = api
+        .send(
+            Method::POST,
+            &format!("/api/v1/circumstances/{id}/end"),
+            Some(serde_json::json!({ "end_date": "01/01/2025", "reason": "lại" })),
+        )
+        .await;
+    assert_eq!(status, 409, "ended once");
+    // Outside the scope, or without the right: nothing.
+    let (status, _) = api
+        .send(Method::POST, &format!("/api/v1/children/{}/circumstances", out.child_id), Some(serde_json::json!({ "code": "disabled", "start_date": "01/01/2024", "source": "x" })))
+        .await;
+    assert_eq!(status, 404);
+    let yte = app.api_for_demo("yte").await;
+    let (status, _) = yte.send(Method::POST, &path, Some(serde_json::json!({ "code": "disabled", "start_date": "01/01/2024", "source": "x" }))).await;
+    assert_eq!(status, 403);
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'child_circumstance'")
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(audited, 2, "created and ended");
+    // The page shows it with its dates.
+    let b = app.browser("xa", "mang-demo-2026").await;
+    let (_, page) = b.get(&format!("/children/{}", f.child_id)).await;
+    assert!(
+        page.contains("Trẻ em mồ côi cả cha và mẹ")
+            && page.contains("01/03/2024")
+            && page.contains("01/01/2025")
+    );
+    let (status, _) = b
+        .post(
+            &format!("/children/{}/circumstances", f.child_id),
+            &[
+                ("code", "poor_household"),
+                ("start_date", "1/1/2026"),
+                ("source", "Danh sách hộ nghèo 2026"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+}
