@@ -14,4 +14,5 @@ pub mod personal_id;
 pub mod registry;
 pub mod text;
 pub mod units;
+pub mod verification;
 pub mod vi;

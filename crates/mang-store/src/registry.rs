@@ -9,6 +9,7 @@ use mang_domain::names;
 use mang_domain::registry::{ChildRecord, FieldError, RawChild, parse_child};
 use mang_domain::text;
 use mang_domain::units::UnitPath;
+use mang_domain::verification::{Status, Step};
 use serde::{Deserialize, Serialize};
 use sqlx::AssertSqlSafe;
 use sqlx::Row;
@@ -63,6 +64,10 @@ pub struct Child {
     pub disability_severity: Option<String>,
     pub school_status: Option<String>,
     pub id_override_reason: Option<String>,
+    /// Verification step (QĐ 3978/QĐ-BYT): collected, updated, needs_correction, corrected, checked, rechecked.
+    pub verification_status: String,
+    pub checked_at: Option<String>,
+    pub checked_by: Option<String>,
 }
 
 impl Child {
@@ -237,7 +242,7 @@ const CHILD_SELECT: &str = "SELECT c.id, c.household_id, h.code AS household_cod
     c.birth_date, c.ethnicity, c.personal_id, c.province_code, c.commune_code, cu.name AS commune_name, \
     c.village_code, vu.name AS village_name, c.status, c.version, c.updated_at, c.nationality, \
     c.birth_registered, c.insurance_card, c.insurance_valid_to, c.disability_type, c.disability_severity, \
-    c.school_status, c.id_override_reason \
+    c.school_status, c.id_override_reason, c.verification_status, c.checked_at, c.checked_by \
     FROM children c JOIN households h ON h.id = c.household_id \
     JOIN admin_units cu ON cu.code = c.commune_code \
     LEFT JOIN admin_units vu ON vu.code = c.village_code";
@@ -268,6 +273,9 @@ fn child(r: &AnyRow) -> Child {
         disability_severity: r.get("disability_severity"),
         school_status: r.get("school_status"),
         id_override_reason: r.get("id_override_reason"),
+        verification_status: r.get("verification_status"),
+        checked_at: r.get("checked_at"),
+        checked_by: r.get("checked_by"),
     }
 }
 
@@ -551,14 +559,23 @@ pub async fn update_child(
         .collect();
     let n = RECORD_COLS.len();
     let sql = format!(
-        "UPDATE children SET {}, version = version + 1, updated_at = ${} WHERE id = ${} AND version = ${}",
+        "UPDATE children SET {}, version = version + 1, updated_at = ${}, verification_status = ${} WHERE id = ${} AND version = ${}",
         sets.join(", "),
         n + 1,
+        n + 4,
         n + 2,
         n + 3
     );
+    let next_status = Status::parse(&before.verification_status)
+        .unwrap_or(Status::Collected)
+        .after_edit();
     let mut vals = record_values(&rec);
-    vals.extend([Val::Text(now_text()), Val::Int(id), Val::Int(edit.version)]);
+    vals.extend([
+        Val::Text(now_text()),
+        Val::Int(id),
+        Val::Int(edit.version),
+        Val::Text(next_status.as_str().to_owned()),
+    ]);
     bind_all(sqlx::query(AssertSqlSafe(sql)), vals)
         .execute(&mut *tx)
         .await?;
@@ -705,4 +722,269 @@ pub async fn backfill_name_keys(store: &Store) -> Result<u64> {
         tx.commit().await?;
         done += rows.len() as u64;
     }
+}
+
+/// Take a verification step (kiểm tra, phúc tra, yêu cầu chỉnh sửa) on a child's record;
+/// the domain decides whether this role may take it from the current status. Audited.
+pub async fn verify(
+    store: &Store,
+    scoped: &Scoped<EditChildRecord>,
+    id: i64,
+    step: Step,
+    note: &str,
+) -> Result<Child> {
+    let (cond, vals) = scope_filter(scoped.scope(), "c", 2);
+    let mut tx = store.begin_write().await?;
+    let mut all = vec![Val::Int(id)];
+    all.extend(vals);
+    let row = bind_all(
+        sqlx::query(AssertSqlSafe(format!(
+            "{CHILD_SELECT} WHERE c.id = $1 AND {cond}"
+        ))),
+        all,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let before = row.as_ref().map(child).ok_or(StoreError::NotFound)?;
+    let grant = scoped
+        .grant(&before.path())
+        .map_err(|_| StoreError::NotFound)?;
+    let status = Status::parse(&before.verification_status).unwrap_or(Status::Collected);
+    let next = mang_domain::verification::apply(status, step, grant.actor().role).map_err(|e| {
+        StoreError::Conflict {
+            field: "verification_status",
+            message: e.to_string(),
+        }
+    })?;
+    let note = text::clean(note);
+    if step == Step::RequestCorrection && note.is_empty() {
+        return Err(StoreError::Fields(vec![FieldError {
+            field: "note",
+            message: "Cần ghi nội dung cần chỉnh sửa".into(),
+        }]));
+    }
+    let now = now_text();
+    let checked = matches!(step, Step::Check | Step::Recheck);
+    sqlx::query(
+        "UPDATE children SET verification_status = $1, checked_at = CASE WHEN $2 = 1 THEN $3 ELSE checked_at END, \
+         checked_by = CASE WHEN $2 = 1 THEN $4 ELSE checked_by END, version = version + 1, updated_at = $3 WHERE id = $5",
+    )
+    .bind(next.as_str())
+    .bind(i64::from(checked))
+    .bind(&now)
+    .bind(&grant.actor().username)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        &Actor::from(grant.actor()),
+        grant.path(),
+        "update",
+        "child",
+        &id.to_string(),
+        serde_json::json!({ "verification_status": { "old": status.as_str(), "new": next.as_str() }, "note": note }),
+    )
+    .await?;
+    let row = sqlx::query(AssertSqlSafe(format!("{CHILD_SELECT} WHERE c.id = $1")))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(child(&row))
+}
+
+/// A child named in a data-quality list.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct QualityItem {
+    pub id: i64,
+    pub full_name: String,
+    pub birth_date: String,
+    pub detail: String,
+}
+
+/// One data-quality check: how many records fail it, and the first of them.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct QualityCheck {
+    pub code: String,
+    pub label: String,
+    pub count: usize,
+    pub items: Vec<QualityItem>,
+}
+
+/// The data-quality page of a commune or village (QĐ 3978/QĐ-BYT checks; Project 06
+/// cleaning): missing IDs, ID/sex/birth-year conflicts, probable duplicates, records not
+/// checked for more than six months, children aged 16 or over still active.
+pub async fn quality(
+    store: &Store,
+    scoped: &Scoped<ViewChildRecord>,
+    unit: &crate::units::Unit,
+    as_of: time::Date,
+) -> Result<Vec<QualityCheck>> {
+    let path = unit.path();
+    if !scoped.scope().contains(&path) {
+        return Err(StoreError::NotFound);
+    }
+    if !matches!(
+        unit.level(),
+        mang_domain::units::UnitLevel::Commune | mang_domain::units::UnitLevel::Village
+    ) {
+        return Err(StoreError::Invalid {
+            field: "unit",
+            message: "Trang chất lượng dữ liệu xem theo từng xã, phường hoặc thôn, tổ".into(),
+        });
+    }
+    let scope = mang_domain::access::Scope::new(&unit.code(), &path);
+    let (cond, vals) = scope_filter(&scope, "c", 1);
+    let rows = bind_all(
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT c.id, c.full_name, c.name_folded, c.sex, c.birth_date, c.personal_id, c.id_override_reason, \
+             c.household_id, c.checked_at, c.status FROM children c WHERE {cond} ORDER BY c.name_key, c.id"
+        ))),
+        vals,
+    )
+    .fetch_all(store.pool())
+    .await?;
+    const SHOWN: usize = 100;
+    let mut checks: Vec<QualityCheck> = [
+        ("missing_id", "Chưa có số định danh cá nhân"),
+        (
+            "id_conflict",
+            "Số định danh không khớp giới tính, năm sinh hoặc mã tỉnh",
+        ),
+        (
+            "duplicate",
+            "Có thể trùng lặp (cùng số định danh, hoặc cùng hộ, họ tên, ngày sinh)",
+        ),
+        ("not_checked", "Chưa được kiểm tra trong 6 tháng qua"),
+        ("over_16", "Đã đủ 16 tuổi nhưng còn trong sổ trẻ em"),
+    ]
+    .into_iter()
+    .map(|(code, label)| QualityCheck {
+        code: code.into(),
+        label: label.into(),
+        count: 0,
+        items: Vec::new(),
+    })
+    .collect();
+    let mut add = |i: usize, r: &sqlx::any::AnyRow, detail: String| {
+        let c = &mut checks[i];
+        c.count += 1;
+        if c.items.len() < SHOWN {
+            c.items.push(QualityItem {
+                id: r.get("id"),
+                full_name: r.get("full_name"),
+                birth_date: r.get("birth_date"),
+                detail,
+            });
+        }
+    };
+    let six_months_ago = (as_of - time::Duration::days(183)).to_string();
+    let mut by_id: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+    let mut by_person: std::collections::HashMap<(i64, String, String), Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        let birth: String = r.get("birth_date");
+        let pid: Option<String> = r.get("personal_id");
+        match &pid {
+            None => add(0, r, String::new()),
+            Some(p) => {
+                by_id.entry(p.clone()).or_default().push(i);
+                let override_given = r
+                    .get::<Option<String>, _>("id_override_reason")
+                    .is_some_and(|s| !s.is_empty());
+                if let (Ok(id), Some(bd)) = (
+                    mang_domain::personal_id::PersonalId::parse(p),
+                    mang_domain::registry::parse_date(&birth),
+                ) && !override_given
+                {
+                    let w = id.check(r.get::<String, _>("sex") == "female", bd.year());
+                    if !w.is_empty() {
+                        add(
+                            1,
+                            r,
+                            w.iter()
+                                .map(|x| x.message_vi())
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        );
+                    }
+                }
+            }
+        }
+        by_person
+            .entry((
+                r.get("household_id"),
+                r.get::<String, _>("name_folded"),
+                birth.clone(),
+            ))
+            .or_default()
+            .push(i);
+        let checked: Option<String> = r.get("checked_at");
+        if checked
+            .as_deref()
+            .is_none_or(|c| c < six_months_ago.as_str())
+        {
+            add(
+                3,
+                r,
+                checked
+                    .map(|c| format!("kiểm tra lần cuối {}", &c[..10]))
+                    .unwrap_or_else(|| "chưa kiểm tra lần nào".into()),
+            );
+        }
+        if let Some(bd) = mang_domain::registry::parse_date(&birth)
+            && mang_domain::registry::age_years(bd, as_of) >= 16
+            && r.get::<String, _>("status") == "active"
+        {
+            add(
+                4,
+                r,
+                format!("{} tuổi", mang_domain::registry::age_years(bd, as_of)),
+            );
+        }
+    }
+    let mut dup_rows: Vec<(usize, String)> = Vec::new();
+    for (pid, idx) in by_id.iter().filter(|(_, v)| v.len() > 1) {
+        for &i in idx {
+            dup_rows.push((
+                i,
+                format!(
+                    "cùng số định danh {}",
+                    mang_domain::personal_id::PersonalId::parse(pid)
+                        .map(|p| p.masked())
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    for idx in by_person.values().filter(|v| v.len() > 1) {
+        for &i in idx {
+            if !dup_rows.iter().any(|(j, _)| *j == i) {
+                dup_rows.push((i, "cùng hộ, họ tên (không dấu) và ngày sinh".into()));
+            }
+        }
+    }
+    dup_rows.sort_by_key(|(i, _)| *i);
+    for (i, detail) in dup_rows {
+        add(2, &rows[i], detail);
+    }
+    let mut tx = store.begin_write().await?;
+    audit::append(
+        &mut tx,
+        &Actor::from(scoped.actor()),
+        &path,
+        "view",
+        "child_quality",
+        &unit.code,
+        serde_json::json!(
+            checks
+                .iter()
+                .map(|c| (c.code.clone(), c.count))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(checks)
 }

@@ -40,6 +40,8 @@ pub fn routes() -> Router<AppState> {
             get(list_circumstances).post(add_circumstance),
         )
         .route("/circumstances/{id}/end", post(end_circumstance))
+        .route("/children/{id}/verify", post(verify_child))
+        .route("/units/{code}/quality", get(unit_quality))
         .route("/users", get(list_users).post(create_user))
         .route("/audit", get(list_audit))
         .route("/registry/import", post(crate::exchange::api_import))
@@ -49,8 +51,8 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Măng API", version = "1", description = "API JSON của Măng — hệ thống thông tin chăm sóc, bảo vệ trẻ em. Mọi yêu cầu (trừ lấy token) cần `Authorization: Bearer <token>` hoặc cookie phiên; quyền và phạm vi đơn vị giống hệt giao diện web."),
-    paths(create_token, delete_token, me, unit, add_village, list_children, get_child, edit_child, get_household, add_child, list_circumstances, add_circumstance, end_circumstance, crate::exchange::api_import, crate::exchange::api_export, list_users, create_user, list_audit),
-    components(schemas(ApiErrorBody, TokenRequest, TokenResponse, Me, Unit, UnitCounts, UnitDetail, NewVillage, ChildSummary, ChildPage, Child, ChildEdit, Household, crate::error::FieldErrorBody, mang_store::import::ImportReport, mang_store::circumstances::ChildCircumstance, mang_store::circumstances::NewCircumstance, mang_store::circumstances::EndCircumstance, mang_store::import::RowError, PovertyYear, User, NewUserRequest, AuditRow)),
+    paths(create_token, delete_token, me, unit, add_village, list_children, get_child, edit_child, get_household, add_child, list_circumstances, add_circumstance, end_circumstance, verify_child, unit_quality, crate::exchange::api_import, crate::exchange::api_export, list_users, create_user, list_audit),
+    components(schemas(ApiErrorBody, TokenRequest, TokenResponse, Me, Unit, UnitCounts, UnitDetail, NewVillage, ChildSummary, ChildPage, Child, ChildEdit, Household, crate::error::FieldErrorBody, mang_store::import::ImportReport, mang_store::circumstances::ChildCircumstance, mang_store::circumstances::NewCircumstance, mang_store::circumstances::EndCircumstance, VerifyRequest, mang_store::registry::QualityCheck, mang_store::registry::QualityItem, mang_store::import::RowError, PovertyYear, User, NewUserRequest, AuditRow)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -457,4 +459,51 @@ async fn end_circumstance(
     let scoped = u.session.principal.scoped::<EditChildRecord>()?;
     mang_store::circumstances::end(&st.store, &scoped, id, &input, today()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct VerifyRequest {
+    /// `check` (kiểm tra), `recheck` (phúc tra) or `request_correction` (yêu cầu chỉnh sửa).
+    pub step: String,
+    /// Required for `request_correction`.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Take a verification step on a child's record (QĐ 3978/QĐ-BYT). 409 when the role or
+/// the record's current step does not allow it.
+#[utoipa::path(post, path = "/api/v1/children/{id}/verify", params(("id" = i64, Path)), request_body = VerifyRequest,
+    responses((status = 200, body = Child), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn verify_child(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(req): Json<VerifyRequest>,
+) -> Result<Json<Child>, ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<EditChildRecord>()?;
+    let step = mang_domain::verification::Step::parse(&req.step)
+        .ok_or_else(|| ApiError::bad_request("step", "Bước kiểm tra không hợp lệ"))?;
+    Ok(Json(
+        registry::verify(&st.store, &scoped, id, step, &req.note).await?,
+    ))
+}
+
+/// Data-quality checks of a commune or village (counts and the first 100 records each). Audited.
+#[utoipa::path(get, path = "/api/v1/units/{code}/quality", params(("code" = String, Path)),
+    responses((status = 200, body = Vec<mang_store::registry::QualityCheck>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn unit_quality(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<mang_store::registry::QualityCheck>>, ApiError> {
+    let u = require(m)?;
+    let p = &u.session.principal;
+    let scoped = p.scoped::<ViewChildRecord>()?;
+    let unit = units::get_scoped(&st.store, &p.scoped::<ViewAggregates>()?, &code).await?;
+    Ok(Json(
+        registry::quality(&st.store, &scoped, &unit, today()).await?,
+    ))
 }

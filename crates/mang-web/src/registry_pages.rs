@@ -30,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/children/{id}", get(child).post(edit_child))
         .route("/children/{id}/circumstances", post(add_circumstance))
         .route("/circumstances/{id}/end", post(end_circumstance))
+        .route("/children/{id}/verify", post(verify_child))
+        .route("/units/{code}/quality", get(quality_page))
         .route("/households/{id}", get(household))
         .route("/households/{id}/children", post(add_child))
 }
@@ -301,6 +303,9 @@ struct ChildView {
     special_options: Vec<(&'static str, String)>,
     risk_options: Vec<(&'static str, String)>,
     circumstance_error: Option<String>,
+    verification_label: &'static str,
+    checked: String,
+    steps: Vec<(&'static str, &'static str)>,
 }
 
 pub struct CircumstanceView {
@@ -567,7 +572,31 @@ async fn render_child_with(
             source: x.source,
         })
         .collect();
+    let vstatus = mang_domain::verification::Status::parse(&c.verification_status)
+        .unwrap_or(mang_domain::verification::Status::Collected);
+    let steps: Vec<(&'static str, &'static str)> = [
+        ("check", mang_domain::verification::Step::Check),
+        ("recheck", mang_domain::verification::Step::Recheck),
+        (
+            "request_correction",
+            mang_domain::verification::Step::RequestCorrection,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, step)| mang_domain::verification::apply(vstatus, *step, p.role).is_ok())
+    .map(|(code, step)| (code, step.label_vi()))
+    .collect();
     let view = ChildView {
+        verification_label: vstatus.label_vi(),
+        checked: match (&c.checked_at, &c.checked_by) {
+            (Some(at), Some(by)) => format!("lần cuối {} bởi {by}", iso_to_vn(&at[..10])),
+            _ => "chưa kiểm tra".into(),
+        },
+        steps: if p.authorize::<EditChildRecord>(&c.path()).is_ok() {
+            steps
+        } else {
+            Vec::new()
+        },
         circumstances,
         special_options: circumstance_options(mang_domain::circumstances::Kind::Special),
         risk_options: circumstance_options(mang_domain::circumstances::Kind::Risk),
@@ -802,4 +831,87 @@ async fn add_child(
         }
         Err(e) => Err(store_fail(&u, e)),
     }
+}
+
+#[derive(serde::Deserialize)]
+struct VerifyForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    step: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn verify_child(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+    Form(f): Form<VerifyForm>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    check_csrf(&u, &f.csrf)?;
+    let scoped = principal(&u)
+        .scoped::<EditChildRecord>()
+        .map_err(|_| denied(&u))?;
+    let Some(step) = mang_domain::verification::Step::parse(&f.step) else {
+        return Err(crate::pages::fail(
+            &u,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Bước kiểm tra không hợp lệ",
+        ));
+    };
+    match registry::verify(&st.store, &scoped, id, step, &f.note).await {
+        Ok(_) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
+        Err(e @ (StoreError::Fields(_) | StoreError::Conflict { .. })) => {
+            render_child(
+                &st,
+                &u,
+                id,
+                None,
+                Some(fields_message(&e)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "quality.html")]
+struct QualityPage {
+    layout: Layout,
+    unit_name: String,
+    unit_code: String,
+    checks: Vec<registry::QualityCheck>,
+}
+
+async fn quality_page(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let p = principal(&u);
+    let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(&u))?;
+    let agg = p
+        .scoped::<mang_domain::access::ViewAggregates>()
+        .map_err(|_| denied(&u))?;
+    let unit = units::get_scoped(&st.store, &agg, &code)
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    let mut checks = registry::quality(&st.store, &scoped, &unit, crate::api::today())
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    for c in &mut checks {
+        for i in &mut c.items {
+            i.birth_date = iso_to_vn(&i.birth_date);
+        }
+    }
+    Ok(render(&QualityPage {
+        layout: layout(&u, "/children"),
+        unit_name: unit.name,
+        unit_code: unit.code,
+        checks,
+    }))
 }

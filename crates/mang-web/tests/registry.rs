@@ -348,3 +348,140 @@ async fn special_circumstances_are_dated_sourced_ended_and_scoped() {
         .await;
     assert_eq!(status, 303);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verification_workflow_and_data_quality_page() {
+    let app = TestApp::spawn(300).await;
+    let a = app.demo_commune("xa").await;
+    let f = app.fixture(&a, None, "VQ").await;
+    // Problems for the quality page: a child with no ID, one whose ID contradicts sex and
+    // birth year, and a duplicate of the fixture (same household, name, birth date).
+    let hh = f.household_id;
+    let api = app.api_for_demo("xa").await;
+    for body in [
+        serde_json::json!({ "full_name": "Đoàn Văn Không Số", "sex": "Nam", "birth_date": "01/01/2020" }),
+        serde_json::json!({ "full_name": "Đoàn Thị Lệch Số", "sex": "Nữ", "birth_date": "01/01/2020", "personal_id": "031214000001", "id_override_reason": "tạm giữ" }),
+    ] {
+        let (status, b) = api
+            .send(
+                Method::POST,
+                &format!("/api/v1/households/{hh}/children"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, 201, "{b}");
+    }
+    // A contradicting ID written without a reason (as an old import might have left it).
+    sqlx::query(
+        "UPDATE children SET personal_id = '031214000002' WHERE full_name = 'Đoàn Văn Không Số'",
+    )
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    sqlx::query("UPDATE children SET personal_id = NULL WHERE full_name = 'Đoàn Thị Lệch Số'")
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let (status, body) = api.get(&format!("/api/v1/units/{a}/quality")).await;
+    assert_eq!(status, 200, "{body}");
+    let checks: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let find = |code: &str| {
+        checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        find("missing_id")["items"]
+            .to_string()
+            .contains("Đoàn Thị Lệch Số")
+    );
+    let conflict = find("id_conflict");
+    assert!(
+        conflict["items"].to_string().contains("Đoàn Văn Không Số"),
+        "{conflict}"
+    );
+    assert!(conflict["items"].to_string().contains("năm sinh"));
+    assert!(find("not_checked")["count"].as_u64().unwrap() > 0);
+
+    // Workflow: the commune checks, the province re-checks, then asks for a correction; an
+    // edit marks the record corrected.
+    let path = format!("/api/v1/children/{}/verify", f.child_id);
+    let (status, body) = api
+        .send(
+            Method::POST,
+            &path,
+            Some(serde_json::json!({ "step": "recheck" })),
+        )
+        .await;
+    assert_eq!(status, 409, "a commune officer does not re-check: {body}");
+    let (status, body) = api
+        .send(
+            Method::POST,
+            &path,
+            Some(serde_json::json!({ "step": "check" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"verification_status\":\"checked\"")
+            && body.contains("\"checked_by\":\"xa\"")
+    );
+    let tinh = app.api_for_demo("tinh").await;
+    let (status, _) = tinh
+        .send(
+            Method::POST,
+            &path,
+            Some(serde_json::json!({ "step": "recheck" })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = tinh
+        .send(
+            Method::POST,
+            &path,
+            Some(serde_json::json!({ "step": "request_correction" })),
+        )
+        .await;
+    assert_eq!(status, 422, "a correction request says what to correct");
+    let (status, _) = tinh.send(Method::POST, &path, Some(serde_json::json!({ "step": "request_correction", "note": "Kiểm tra lại ngày sinh" }))).await;
+    assert_eq!(status, 200);
+    let v = app.child_version(f.child_id).await;
+    let (status, body) = api
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/children/{}", f.child_id),
+            Some(serde_json::json!({ "version": v, "birth_date": "09/03/2019" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"verification_status\":\"corrected\""),
+        "{body}"
+    );
+    let ctv = app.api_for_demo("ctv").await;
+    let (status, _) = ctv
+        .send(
+            Method::POST,
+            &path,
+            Some(serde_json::json!({ "step": "check" })),
+        )
+        .await;
+    assert!(
+        status == 404 || status == 403 || status == 409,
+        "a collaborator does not check records of another village: {status}"
+    );
+    // The page shows the quality lists and the workflow buttons.
+    let b = app.browser("xa", "mang-demo-2026").await;
+    let (status, page) = b.get(&format!("/units/{a}/quality")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Chưa có số định danh cá nhân") && page.contains("Đoàn Thị Lệch Số"));
+    let (_, page) = b.get(&format!("/children/{}", f.child_id)).await;
+    assert!(page.contains("Đã chỉnh sửa") && page.contains("value=\"check\""));
+    // Leaders see no child lists.
+    let leader = app.browser("lanhdao", "mang-demo-2026").await;
+    assert_eq!(leader.get(&format!("/units/{a}/quality")).await.0, 403);
+}
