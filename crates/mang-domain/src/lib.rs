@@ -8,6 +8,7 @@ pub mod audit;
 pub mod circumstances;
 pub mod codes;
 pub mod demo;
+pub mod demo_extras;
 pub mod import;
 pub mod names;
 pub mod personal_id;

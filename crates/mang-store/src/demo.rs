@@ -4,7 +4,6 @@
 //! last one committed.
 
 use crate::audit::{self, Actor};
-use crate::sql::{Val, bind_all, values_list};
 use crate::units::{self, Unit};
 use crate::users::{self, NewUser};
 use crate::{Result, Store, StoreError, now_text};
@@ -128,10 +127,16 @@ pub async fn run(
     let (send, mut recv) = tokio::sync::mpsc::channel::<PreparedChunk>(2);
     let gen_plan = plan.clone();
     let gen_province = province.code.clone();
+    let gen_seed = params.seed;
     let as_of_date = params.as_of;
     let generator = tokio::task::spawn_blocking(move || {
         for index in start..total {
-            let prepared = prepare_chunk(&gen_plan.chunk(index, as_of_date), &gen_province);
+            let prepared = prepare_chunk(
+                &gen_plan.chunk(index, as_of_date),
+                &gen_province,
+                gen_seed,
+                as_of_date,
+            );
             if send.blocking_send(prepared).is_err() {
                 break; // the writer stopped (error); nothing more to do
             }
@@ -199,33 +204,25 @@ async fn begin_run(
         communes.iter().map(|c| (c.code.as_str(), c)).collect();
     let villages = plan.villages();
     let now = now_text();
-    for chunk in villages.chunks(300) {
-        let sql = format!(
-            "INSERT INTO admin_units (code, name, name_folded, level, parent_code, kind, province_code, commune_code, is_reference, created_at) VALUES {}",
-            values_list(chunk.len(), 10, 1)
-        );
-        let mut vals = Vec::with_capacity(chunk.len() * 10);
-        for v in chunk {
-            let commune = by_code
-                .get(v.commune_code.as_str())
-                .ok_or(StoreError::NotFound)?;
-            vals.extend([
-                Val::Text(v.code.clone()),
-                Val::Text(v.name.clone()),
-                Val::Text(mang_domain::text::fold(&v.name)),
-                Val::Text("village".into()),
-                Val::Text(v.commune_code.clone()),
-                Val::Text(units::village_kind_for(&commune.kind).into()),
-                Val::Text(province.code.clone()),
-                Val::Text(v.commune_code.clone()),
-                Val::Int(0),
-                Val::Text(now.clone()),
-            ]);
-        }
-        bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
-            .execute(&mut *tx)
-            .await?;
+    let mut rows = Vec::with_capacity(villages.len());
+    for v in &villages {
+        let commune = by_code
+            .get(v.commune_code.as_str())
+            .ok_or(StoreError::NotFound)?;
+        rows.push(serde_json::json!([
+            v.code,
+            v.name,
+            mang_domain::text::fold(&v.name),
+            "village",
+            v.commune_code,
+            units::village_kind_for(&commune.kind),
+            province.code,
+            v.commune_code,
+            0,
+            now
+        ]));
     }
+    units::insert_unit_rows(store, &mut tx, rows).await?;
     audit::append(
         &mut tx,
         &Actor::system("demo"),
@@ -319,6 +316,7 @@ pub struct PreparedChunk {
     households_json: String,
     poverty_json: Option<String>,
     children_json: String,
+    circumstances_json: Option<String>,
 }
 
 /// Household rows: code, province, commune, village, head, address, phone.
@@ -332,7 +330,7 @@ const HOUSEHOLD_COLS: [&str; 7] = [
     "phone",
 ];
 /// Child rows: household code, then these columns.
-const CHILD_COLS: [&str; 10] = [
+const CHILD_COLS: [&str; 12] = [
     "full_name",
     "name_folded",
     "name_key",
@@ -343,10 +341,27 @@ const CHILD_COLS: [&str; 10] = [
     "province_code",
     "commune_code",
     "village_code",
+    "disability_type",
+    "disability_severity",
 ];
 
-pub fn prepare_chunk(chunk: &DemoChunk, province: &str) -> PreparedChunk {
+pub fn prepare_chunk(
+    chunk: &DemoChunk,
+    province: &str,
+    seed: u64,
+    as_of: time::Date,
+) -> PreparedChunk {
     use serde_json::json;
+    let extras = mang_domain::demo_extras::extras(chunk, seed);
+    // Apply the duplicate pairs: the copy repeats the original's name, sex and birth date.
+    let mut kids: Vec<mang_domain::demo::DemoChild> = chunk.children.clone();
+    for &(orig, copy) in &extras.duplicates {
+        let o = kids[orig].clone();
+        kids[copy].full_name = o.full_name;
+        kids[copy].sex = o.sex;
+        kids[copy].birth_date = o.birth_date;
+        kids[copy].personal_id = None;
+    }
     let households: Vec<serde_json::Value> = chunk
         .households
         .iter()
@@ -376,10 +391,14 @@ pub fn prepare_chunk(chunk: &DemoChunk, province: &str) -> PreparedChunk {
         .iter()
         .map(|h| (h.code.as_str(), h.village_code.as_str()))
         .collect();
-    let children: Vec<serde_json::Value> = chunk
-        .children
+    let children: Vec<serde_json::Value> = kids
         .iter()
-        .map(|c| {
+        .zip(&extras.children)
+        .map(|(c, e)| {
+            let pid = match (&c.personal_id, e.wrong_id_sex) {
+                (Some(p), true) => Some(mang_domain::demo_extras::flip_sex_digit(p)),
+                (p, _) => p.clone(),
+            };
             json!([
                 c.household_code,
                 c.full_name,
@@ -388,11 +407,38 @@ pub fn prepare_chunk(chunk: &DemoChunk, province: &str) -> PreparedChunk {
                 c.sex.as_str(),
                 c.birth_date.to_string(),
                 c.ethnicity,
-                c.personal_id,
+                pid,
                 province,
                 chunk.commune_code,
                 village_of[c.household_code.as_str()],
+                e.disability.map(|d| d.0),
+                e.disability.map(|d| d.1),
             ])
+        })
+        .collect();
+    // Circumstances, matched to their child by household, name and birth date (children
+    // with circumstances are never part of a duplicate pair, so the match is unique).
+    let circumstances: Vec<serde_json::Value> = kids
+        .iter()
+        .zip(&extras.children)
+        .flat_map(|(c, e)| {
+            e.circumstances.iter().map(move |(code, days)| {
+                let kind = match mang_domain::circumstances::find(code).map(|x| x.kind) {
+                    Some(mang_domain::circumstances::Kind::Special) => "special",
+                    _ => "risk",
+                };
+                json!([
+                    c.household_code,
+                    c.full_name,
+                    c.birth_date.to_string(),
+                    code,
+                    kind,
+                    (c.birth_date + time::Duration::days(i64::from(*days)))
+                        .min(as_of)
+                        .to_string(),
+                    "Dữ liệu mẫu: xác minh của cán bộ xã",
+                ])
+            })
         })
         .collect();
     PreparedChunk {
@@ -403,6 +449,8 @@ pub fn prepare_chunk(chunk: &DemoChunk, province: &str) -> PreparedChunk {
         households_json: serde_json::Value::Array(households).to_string(),
         poverty_json: (!poverty.is_empty()).then(|| serde_json::Value::Array(poverty).to_string()),
         children_json: serde_json::Value::Array(children).to_string(),
+        circumstances_json: (!circumstances.is_empty())
+            .then(|| serde_json::Value::Array(circumstances).to_string()),
     }
 }
 
@@ -456,6 +504,26 @@ async fn write_chunk(
         .bind(&now)
         .execute(&mut **tx)
         .await?;
+    if let Some(circ) = &chunk.circumstances_json {
+        let t = |i: usize| json_col(b, i, ColType::Text);
+        let sql = format!(
+            "INSERT INTO child_circumstances (child_id, code, kind, start_date, source, province_code, commune_code, village_code, created_at, updated_at) \
+             SELECT c.id, {}, {}, {}, {}, c.province_code, c.commune_code, c.village_code, $2, $2 FROM {src} \
+             JOIN households h ON h.code = {} JOIN children c ON c.household_id = h.id AND c.full_name = {} AND c.birth_date = {}",
+            t(3),
+            t(4),
+            t(5),
+            t(6),
+            t(0),
+            t(1),
+            t(2)
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(circ)
+            .bind(&now)
+            .execute(&mut **tx)
+            .await?;
+    }
     let index = chunk.index;
     sqlx::query("UPDATE demo_runs SET chunks_done = $1 WHERE id = 1 AND chunks_done = $2")
         .bind((index + 1) as i64)

@@ -28,28 +28,6 @@ pub fn bind_all<'q>(
     q
 }
 
-/// `($1, $2, …), ($k, …)` for `rows` rows of `cols` columns, numbering from `first`.
-pub fn values_list(rows: usize, cols: usize, first: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 5);
-    let mut n = first;
-    for r in 0..rows {
-        if r > 0 {
-            s.push(',');
-        }
-        s.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                s.push(',');
-            }
-            s.push('$');
-            s.push_str(&n.to_string());
-            n += 1;
-        }
-        s.push(')');
-    }
-    s
-}
-
 /// The scope filter every list query takes: equality on the leading columns of the
 /// `(province_code, commune_code, village_code)` index of the table aliased `alias`.
 /// Returns the SQL condition and the values to bind, numbered from `first`.
@@ -79,12 +57,6 @@ pub fn scope_filter(scope: &Scope, alias: &str, first: usize) -> (String, Vec<Va
 mod tests {
     use super::*;
     use mang_domain::units::{UnitCode, UnitPath};
-
-    #[test]
-    fn placeholders_number_across_rows() {
-        assert_eq!(values_list(2, 3, 1), "($1,$2,$3),($4,$5,$6)");
-        assert_eq!(values_list(1, 2, 4), "($4,$5)");
-    }
 
     #[test]
     fn scope_filters_use_the_path_prefix() {

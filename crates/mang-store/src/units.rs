@@ -2,7 +2,7 @@
 //! unit tree with counts shown on the home page.
 
 use crate::audit::{self, Actor};
-use crate::sql::{Val, bind_all, values_list};
+use crate::sql::bind_all;
 use crate::{Result, Store, StoreError, Tx, now_text};
 use mang_domain::access::{Grant, ManageUnits, Scope, Scoped, ViewAggregates};
 use mang_domain::text;
@@ -86,39 +86,57 @@ pub async fn ensure_reference_units(store: &Store) -> Result<()> {
         return Ok(());
     }
     let now = now_text();
-    let units = reference_units();
-    let mut tx = store.begin_write().await?;
-    for chunk in units.chunks(300) {
-        let sql = format!(
-            "INSERT INTO admin_units (code, name, name_folded, level, parent_code, kind, \
-             province_code, commune_code, is_reference, created_at) VALUES {}",
-            values_list(chunk.len(), 10, 1)
-        );
-        let mut vals = Vec::with_capacity(chunk.len() * 10);
-        for u in chunk {
+    let rows: Vec<serde_json::Value> = reference_units()
+        .into_iter()
+        .map(|u| {
             let (province, commune) = match u.level {
                 UnitLevel::National => (None, None),
                 UnitLevel::Province => (Some(u.code.clone()), None),
                 _ => (Some(u.parent_code.clone()), Some(u.code.clone())),
             };
-            vals.extend([
-                Val::Text(u.code.clone()),
-                Val::Text(u.name.clone()),
-                Val::Text(text::fold(&u.name)),
-                Val::Text(u.level.as_str().to_owned()),
-                Val::OptText((!u.parent_code.is_empty()).then(|| u.parent_code.clone())),
-                Val::Text(u.kind.clone()),
-                Val::OptText(province),
-                Val::OptText(commune),
-                Val::Int(1),
-                Val::Text(now.clone()),
-            ]);
-        }
-        bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
-            .execute(&mut *tx)
-            .await?;
-    }
+            let parent = (!u.parent_code.is_empty()).then(|| u.parent_code.clone());
+            serde_json::json!([
+                u.code,
+                u.name,
+                text::fold(&u.name),
+                u.level.as_str(),
+                parent,
+                u.kind,
+                province,
+                commune,
+                1,
+                now
+            ])
+        })
+        .collect();
+    let mut tx = store.begin_write().await?;
+    insert_unit_rows(store, &mut tx, rows).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Insert admin-unit rows given as JSON arrays in the column order of `admin_units` (one
+/// bound parameter for the whole set; see `dialect::json_rows_source`).
+pub(crate) async fn insert_unit_rows(
+    store: &Store,
+    tx: &mut Tx,
+    rows: Vec<serde_json::Value>,
+) -> Result<()> {
+    use crate::dialect::{ColType, json_col, json_rows_source};
+    let b = store.backend();
+    let cols: Vec<String> = (0..10)
+        .map(|i| json_col(b, i, if i == 8 { ColType::Int } else { ColType::Text }))
+        .collect();
+    let sql = format!(
+        "INSERT INTO admin_units (code, name, name_folded, level, parent_code, kind, province_code, commune_code, is_reference, created_at) \
+         SELECT {} FROM {}",
+        cols.join(", "),
+        json_rows_source(b)
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(serde_json::Value::Array(rows).to_string())
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
