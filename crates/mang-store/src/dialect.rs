@@ -71,7 +71,7 @@ pub async fn after_connect(conn: &mut AnyConnection, backend: Backend) -> sqlx::
     match backend {
         Backend::Sqlite => {
             conn.execute(
-                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
                  PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; \
                  PRAGMA cache_size = -65536; PRAGMA threads = 2; PRAGMA wal_autocheckpoint = 16384;",
             )
