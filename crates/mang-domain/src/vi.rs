@@ -35,6 +35,24 @@ pub fn date(d: time::Date) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
 }
 
+/// A stored UTC timestamp (`2026-11-26T02:05:02Z`) as Vietnamese local time (UTC+7, no
+/// daylight saving): `26/11/2026 09:05`. Unparseable input is returned unchanged.
+pub fn timestamp(utc: &str) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    match time::PrimitiveDateTime::parse(utc, &fmt) {
+        Ok(t) => {
+            let local = t.assume_utc().to_offset(time::macros::offset!(+7));
+            format!(
+                "{} {:02}:{:02}",
+                date(local.date()),
+                local.hour(),
+                local.minute()
+            )
+        }
+        Err(_) => utc.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +64,13 @@ mod tests {
         assert_eq!(number(1000), "1.000");
         assert_eq!(number(2_500_000), "2.500.000");
         assert_eq!(number(-12345), "-12.345");
+    }
+
+    #[test]
+    fn timestamps_show_in_vietnam_time() {
+        assert_eq!(timestamp("2026-11-26T02:05:02Z"), "26/11/2026 09:05");
+        assert_eq!(timestamp("2026-12-31T20:30:00Z"), "01/01/2027 03:30");
+        assert_eq!(timestamp("x"), "x");
     }
 
     #[test]

@@ -595,7 +595,7 @@ async fn audit_page(
             .into_iter()
             .map(|r| AuditRowView {
                 seq: r.seq,
-                at: r.at.replace('T', " ").replace('Z', " UTC"),
+                at: vi::timestamp(&r.at),
                 actor: r.actor,
                 action: mang_domain::audit::AuditAction::label_vi(&r.action),
                 entity: r.entity,

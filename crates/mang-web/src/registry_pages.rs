@@ -547,7 +547,7 @@ async fn render_child_with(
         .into_iter()
         .map(|(at, who, detail)| {
             (
-                at.replace('T', " ").replace('Z', " UTC"),
+                mang_domain::vi::timestamp(&at),
                 who,
                 describe_change(&detail),
             )
