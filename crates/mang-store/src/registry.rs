@@ -517,6 +517,38 @@ fn canonical(rec: &ChildRecord) -> RawChild {
     }
 }
 
+/// Load a child inside the caller's scope, within a write transaction, with the grant to
+/// change it (`NotFound` outside the scope).
+async fn child_for_edit(
+    tx: &mut crate::Tx,
+    scoped: &Scoped<EditChildRecord>,
+    id: i64,
+) -> Result<(Child, Grant<EditChildRecord>)> {
+    let (cond, vals) = scope_filter(scoped.scope(), "c", 2);
+    let mut all = vec![Val::Int(id)];
+    all.extend(vals);
+    let row = bind_all(
+        sqlx::query(AssertSqlSafe(format!(
+            "{CHILD_SELECT} WHERE c.id = $1 AND {cond}"
+        ))),
+        all,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    let c = row.as_ref().map(child).ok_or(StoreError::NotFound)?;
+    let grant = scoped.grant(&c.path()).map_err(|_| StoreError::NotFound)?;
+    Ok((c, grant))
+}
+
+/// Re-read a child inside the transaction that just changed it.
+async fn child_in_tx(tx: &mut crate::Tx, id: i64) -> Result<Child> {
+    let row = sqlx::query(AssertSqlSafe(format!("{CHILD_SELECT} WHERE c.id = $1")))
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(child(&row))
+}
+
 /// Edit a child's record: re-checked by the domain parser, optimistic version, audited
 /// old → new per field, all in one transaction.
 pub async fn update_child(
@@ -526,22 +558,8 @@ pub async fn update_child(
     edit: &ChildEdit,
     as_of: time::Date,
 ) -> Result<Child> {
-    let (cond, vals) = scope_filter(scoped.scope(), "c", 2);
     let mut tx = store.begin_write().await?;
-    let mut all = vec![Val::Int(id)];
-    all.extend(vals);
-    let row = bind_all(
-        sqlx::query(AssertSqlSafe(format!(
-            "{CHILD_SELECT} WHERE c.id = $1 AND {cond}"
-        ))),
-        all,
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    let before = row.as_ref().map(child).ok_or(StoreError::NotFound)?;
-    let grant: Grant<EditChildRecord> = scoped
-        .grant(&before.path())
-        .map_err(|_| StoreError::NotFound)?;
+    let (before, grant) = child_for_edit(&mut tx, scoped, id).await?;
     if before.version != edit.version {
         return Err(StoreError::StaleVersion {
             expected: edit.version,
@@ -598,12 +616,9 @@ pub async fn update_child(
         detail,
     )
     .await?;
-    let row = sqlx::query(AssertSqlSafe(format!("{CHILD_SELECT} WHERE c.id = $1")))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let after = child_in_tx(&mut tx, id).await?;
     tx.commit().await?;
-    Ok(child(&row))
+    Ok(after)
 }
 
 /// Add a child to a household inside the caller's scope (the child lives where the
@@ -670,12 +685,9 @@ pub async fn create_child(
         detail,
     )
     .await?;
-    let row = sqlx::query(AssertSqlSafe(format!("{CHILD_SELECT} WHERE c.id = $1")))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let after = child_in_tx(&mut tx, id).await?;
     tx.commit().await?;
-    Ok(child(&row))
+    Ok(after)
 }
 
 /// History of a child's record from the audit log (changes only), newest first.
@@ -733,22 +745,8 @@ pub async fn verify(
     step: Step,
     note: &str,
 ) -> Result<Child> {
-    let (cond, vals) = scope_filter(scoped.scope(), "c", 2);
     let mut tx = store.begin_write().await?;
-    let mut all = vec![Val::Int(id)];
-    all.extend(vals);
-    let row = bind_all(
-        sqlx::query(AssertSqlSafe(format!(
-            "{CHILD_SELECT} WHERE c.id = $1 AND {cond}"
-        ))),
-        all,
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    let before = row.as_ref().map(child).ok_or(StoreError::NotFound)?;
-    let grant = scoped
-        .grant(&before.path())
-        .map_err(|_| StoreError::NotFound)?;
+    let (before, grant) = child_for_edit(&mut tx, scoped, id).await?;
     let status = Status::parse(&before.verification_status).unwrap_or(Status::Collected);
     let next = mang_domain::verification::apply(status, step, grant.actor().role).map_err(|e| {
         StoreError::Conflict {
@@ -786,12 +784,9 @@ pub async fn verify(
         serde_json::json!({ "verification_status": { "old": status.as_str(), "new": next.as_str() }, "note": note }),
     )
     .await?;
-    let row = sqlx::query(AssertSqlSafe(format!("{CHILD_SELECT} WHERE c.id = $1")))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let after = child_in_tx(&mut tx, id).await?;
     tx.commit().await?;
-    Ok(child(&row))
+    Ok(after)
 }
 
 /// A child named in a data-quality list.
