@@ -29,29 +29,32 @@ pub enum DocError {
 
 /// Read a .csv (one table named after the file) or an .xlsx (one table per sheet).
 pub fn read(path: &Path) -> Result<Vec<Table>, DocError> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match ext.as_str() {
-        "csv" => Ok(vec![read_csv(path)?]),
-        "xlsx" | "xlsm" => read_xlsx(path),
-        other => Err(DocError::Unsupported(other.to_owned())),
-    }
-}
-
-fn read_csv(path: &Path) -> Result<Table, DocError> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| DocError::Read {
         path: shown.clone(),
         message: e.to_string(),
     })?;
-    read_csv_bytes(
-        &bytes,
-        path.file_stem().and_then(|s| s.to_str()).unwrap_or("csv"),
-        &shown,
-    )
+    let name = path.file_name().and_then(|s| s.to_str()).unwrap_or(&shown);
+    read_bytes(name, &bytes)
+}
+
+/// The same from memory (an upload), `name` giving the kind by its extension.
+pub fn read_bytes(name: &str, bytes: &[u8]) -> Result<Vec<Table>, DocError> {
+    let p = Path::new(name);
+    let ext = p
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" => Ok(vec![read_csv_bytes(
+            bytes,
+            p.file_stem().and_then(|s| s.to_str()).unwrap_or("csv"),
+            name,
+        )?]),
+        "xlsx" | "xlsm" => read_xlsx_bytes(name, bytes),
+        other => Err(DocError::Unsupported(other.to_owned())),
+    }
 }
 
 /// Parse CSV bytes (comma or semicolon separated, as Excel writes in Vietnamese locales).
@@ -94,23 +97,20 @@ pub fn read_csv_bytes(bytes: &[u8], name: &str, shown: &str) -> Result<Table, Do
     })
 }
 
-fn read_xlsx(path: &Path) -> Result<Vec<Table>, DocError> {
-    let shown = path.display().to_string();
-    let mut wb = calamine::open_workbook_auto(path).map_err(|e| DocError::Read {
-        path: shown.clone(),
+fn read_xlsx_bytes(name: &str, bytes: &[u8]) -> Result<Vec<Table>, DocError> {
+    let err = |e: calamine::Error| DocError::Read {
+        path: name.to_owned(),
         message: e.to_string(),
-    })?;
+    };
+    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(err)?;
     let mut out = Vec::new();
-    for name in wb.sheet_names() {
-        let range = wb.worksheet_range(&name).map_err(|e| DocError::Read {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
+    for sheet in wb.sheet_names() {
+        let range = wb.worksheet_range(&sheet).map_err(err)?;
         let rows = range
             .rows()
             .map(|r| r.iter().map(cell_text).collect())
             .collect();
-        out.push(Table { name, rows });
+        out.push(Table { name: sheet, rows });
     }
     Ok(out)
 }

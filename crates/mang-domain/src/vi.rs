@@ -35,6 +35,22 @@ pub fn date(d: time::Date) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
 }
 
+/// A stored ISO date (`2026-02-05`) as `05/02/2026`; anything else is returned unchanged.
+pub fn iso_date(iso: &str) -> String {
+    match (
+        iso.get(0..4),
+        iso.get(4..5),
+        iso.get(5..7),
+        iso.get(7..8),
+        iso.get(8..10),
+    ) {
+        (Some(y), Some("-"), Some(m), Some("-"), Some(d)) if iso.len() == 10 => {
+            format!("{d}/{m}/{y}")
+        }
+        _ => iso.to_owned(),
+    }
+}
+
 /// A stored UTC timestamp (`2026-11-26T02:05:02Z`) as Vietnamese local time (UTC+7, no
 /// daylight saving): `26/11/2026 09:05`. Unparseable input is returned unchanged.
 pub fn timestamp(utc: &str) -> String {
@@ -64,6 +80,13 @@ mod tests {
         assert_eq!(number(1000), "1.000");
         assert_eq!(number(2_500_000), "2.500.000");
         assert_eq!(number(-12345), "-12.345");
+    }
+
+    #[test]
+    fn iso_dates_read_day_first() {
+        assert_eq!(iso_date("2026-02-05"), "05/02/2026");
+        assert_eq!(iso_date(""), "");
+        assert_eq!(iso_date("05/02/2026"), "05/02/2026");
     }
 
     #[test]

@@ -8,7 +8,8 @@ use crate::audit::{self, Actor};
 use crate::dialect::{ColType, json_col, json_rows_source};
 use crate::{Result, Store, StoreError, now_text};
 use mang_docs::Table;
-use mang_domain::access::{EditChildRecord, Scoped};
+use mang_domain::access::{EditChildRecord, ExportPersonalData, Scoped};
+use mang_domain::demo::PovertyStatus;
 use mang_domain::import::{
     CHILD_COLUMNS, CHILD_SHEET, HOUSEHOLD_COLUMNS, HOUSEHOLD_SHEET, HeaderMap, HouseholdRecord,
 };
@@ -578,13 +579,6 @@ pub fn error_report_xlsx(report: &ImportReport) -> Result<Vec<u8>> {
     })
 }
 
-fn iso_vn(d: &str) -> String {
-    match (d.get(0..4), d.get(5..7), d.get(8..10)) {
-        (Some(y), Some(m), Some(dd)) => format!("{dd}/{m}/{y}"),
-        _ => d.to_owned(),
-    }
-}
-
 /// The sheets of the import template (headers, drop-down lists, no rows).
 pub fn template_sheets() -> Vec<mang_docs::SheetOut> {
     export_sheets(Vec::new(), Vec::new())
@@ -612,11 +606,14 @@ fn export_sheets(
             rows: households,
             lists: vec![(
                 pos(&HOUSEHOLD_COLUMNS, "poverty_status"),
-                vec![
-                    "Hộ nghèo".into(),
-                    "Hộ cận nghèo".into(),
-                    "Thoát nghèo".into(),
-                ],
+                [
+                    PovertyStatus::Poor,
+                    PovertyStatus::NearPoor,
+                    PovertyStatus::Escaped,
+                ]
+                .iter()
+                .map(|p| p.label_vi().to_owned())
+                .collect(),
             )],
             widths: vec![18.0, 10.0, 12.0, 26.0, 30.0, 14.0, 10.0, 16.0],
         },
@@ -656,15 +653,16 @@ fn export_sheets(
 
 /// Export the registry of a unit inside the caller's scope (personal data: only roles
 /// allowed to export, and the export is audited with its row count).
+/// `who` is `None` for the operator on the server (`mang export`).
 pub async fn export_registry(
     store: &Store,
-    who: Importer<'_>,
+    who: Option<&Scoped<ExportPersonalData>>,
     unit_code: &str,
 ) -> Result<Vec<mang_docs::SheetOut>> {
     use mang_domain::codes::{self, DISABILITY_SEVERITIES, DISABILITY_TYPES, SCHOOL_STATUSES};
     let unit = crate::units::get(store, unit_code).await?;
     let path = unit.path();
-    if let Importer::User(s) = &who
+    if let Some(s) = who
         && !s.scope().contains(&path)
     {
         return Err(StoreError::NotFound);
@@ -696,13 +694,12 @@ pub async fn export_registry(
                 r.get::<Option<i64>, _>(6)
                     .map(|y| y.to_string())
                     .unwrap_or_default(),
-                match status.as_deref() {
-                    Some("poor") => "Hộ nghèo",
-                    Some("near_poor") => "Hộ cận nghèo",
-                    Some("escaped") => "Thoát nghèo",
-                    _ => "",
-                }
-                .to_owned(),
+                status
+                    .as_deref()
+                    .and_then(PovertyStatus::parse)
+                    .map(|p| p.label_vi())
+                    .unwrap_or("")
+                    .to_owned(),
             ]
         })
         .collect();
@@ -731,7 +728,7 @@ pub async fn export_registry(
                     "Nữ"
                 }
                 .to_owned(),
-                iso_vn(&r.get::<String, _>(3)),
+                mang_domain::vi::iso_date(&r.get::<String, _>(3)),
                 opt(r, 4),
                 opt(r, 5),
                 opt(r, 6),
@@ -743,17 +740,16 @@ pub async fn export_registry(
                 }
                 .to_owned(),
                 opt(r, 9),
-                iso_vn(&opt(r, 10)),
+                mang_domain::vi::iso_date(&opt(r, 10)),
                 codes::label(&DISABILITY_TYPES, &opt(r, 11)).to_owned(),
                 codes::label(&DISABILITY_SEVERITIES, &opt(r, 12)).to_owned(),
                 codes::label(&SCHOOL_STATUSES, &opt(r, 13)).to_owned(),
             ]
         })
         .collect();
-    let actor = match &who {
-        Importer::User(s) => Actor::from(s.actor()),
-        Importer::Operator => Actor::system("export"),
-    };
+    let actor = who
+        .map(|s| Actor::from(s.actor()))
+        .unwrap_or_else(|| Actor::system("export"));
     let mut tx = store.begin_write().await?;
     audit::append(
         &mut tx,
@@ -785,4 +781,16 @@ pub fn sheet_csv(sheet: &mang_docs::SheetOut) -> Vec<u8> {
         out.extend_from_slice(b"\r\n");
     }
     out
+}
+
+/// An export as a file: `.csv` (the children sheet, UTF-8 with BOM) or `.xlsx` (both sheets).
+pub fn export_file(sheets: &[mang_docs::SheetOut], csv: bool) -> Result<Vec<u8>> {
+    if csv {
+        Ok(sheet_csv(&sheets[1]))
+    } else {
+        mang_docs::write_xlsx(sheets).map_err(|e| StoreError::Invalid {
+            field: "file",
+            message: e.to_string(),
+        })
+    }
 }

@@ -15,15 +15,6 @@ use sqlx::AssertSqlSafe;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-/// Mask a personal ID number for lists: `031******123` (BRIEF §7).
-pub fn mask_personal_id(id: &str) -> String {
-    if id.len() == 12 {
-        format!("{}******{}", &id[..3], &id[9..])
-    } else {
-        "***".into()
-    }
-}
-
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChildSummary {
     pub id: i64,
@@ -128,9 +119,11 @@ fn summary(r: &AnyRow) -> ChildSummary {
         full_name: r.get("full_name"),
         sex: r.get("sex"),
         birth_date: r.get("birth_date"),
-        personal_id_masked: r
-            .get::<Option<String>, _>("personal_id")
-            .map(|p| mask_personal_id(&p)),
+        personal_id_masked: r.get::<Option<String>, _>("personal_id").map(|p| {
+            mang_domain::personal_id::PersonalId::parse(&p)
+                .map(|id| id.masked())
+                .unwrap_or_else(|_| "***".into())
+        }),
         commune_code: r.get("commune_code"),
         village_code: r.get("village_code"),
         household_id: r.get("household_id"),

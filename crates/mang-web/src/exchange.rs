@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use mang_domain::access::{EditChildRecord, ExportPersonalData};
 use mang_domain::vi;
+use mang_store::StoreError;
 use mang_store::import::{self, ImportReport, Importer};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -93,38 +94,54 @@ pub struct ExportQuery {
     pub format: Option<String>,
 }
 
+/// The export response shared by the page and the API: a file named after the unit.
+async fn export_response(
+    st: &AppState,
+    scoped: &mang_domain::access::Scoped<ExportPersonalData>,
+    q: &ExportQuery,
+) -> Result<Response, StoreError> {
+    let unit = q
+        .unit
+        .clone()
+        .unwrap_or_else(|| scoped.actor().unit.to_string());
+    let sheets = import::export_registry(&st.store, Some(scoped), &unit).await?;
+    let csv = q.format.as_deref() == Some("csv");
+    let bytes = import::export_file(&sheets, csv)?;
+    let (ctype, name) = if csv {
+        ("text/csv; charset=utf-8", format!("tre-em-{unit}.csv"))
+    } else {
+        (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            format!("so-tre-em-{unit}.xlsx"),
+        )
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, ctype.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 async fn export(
     State(st): State<AppState>,
     m: MaybeUser,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, PageError> {
     let u = require(m)?;
-    let p = principal(&u);
-    // Exporting personal data needs its own permission; the rows are then scoped by the
-    // user's subtree like every other read.
-    p.scoped::<ExportPersonalData>().map_err(|_| denied(&u))?;
-    let edit = p.scoped::<EditChildRecord>().map_err(|_| denied(&u))?;
-    let unit = q.unit.clone().unwrap_or_else(|| p.unit.to_string());
-    let sheets = import::export_registry(&st.store, Importer::User(&edit), &unit)
+    // Exporting personal data needs its own permission; rows are scoped by its subtree.
+    let scoped = principal(&u)
+        .scoped::<ExportPersonalData>()
+        .map_err(|_| denied(&u))?;
+    export_response(&st, &scoped, &q)
         .await
-        .map_err(|e| store_fail(&u, e))?;
-    if q.format.as_deref() == Some("csv") {
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"tre-em-{unit}.csv\""),
-                ),
-                (header::CACHE_CONTROL, "no-store".to_owned()),
-            ],
-            import::sheet_csv(&sheets[1]),
-        )
-            .into_response());
-    }
-    let bytes = mang_docs::write_xlsx(&sheets)
-        .map_err(|e| crate::pages::fail(&u, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    Ok(xlsx(&format!("so-tre-em-{unit}.xlsx"), bytes))
+        .map_err(|e| store_fail(&u, e))
 }
 
 #[derive(Template)]
@@ -186,26 +203,6 @@ async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>, String), Str
     Ok((name, bytes, csrf))
 }
 
-/// Write the upload to a temporary file so the spreadsheet readers can open it.
-fn tables_of(name: &str, bytes: &[u8]) -> Result<Vec<mang_docs::Table>, String> {
-    let ext = std::path::Path::new(name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if ext == "csv" {
-        return mang_docs::read_csv_bytes(bytes, name, name)
-            .map(|t| vec![t])
-            .map_err(|e| e.to_string());
-    }
-    let tmp = std::env::temp_dir().join(format!("mang-upload-{}.{ext}", crate::auth::random_hex()));
-    std::fs::write(&tmp, bytes).map_err(|e| e.to_string())?;
-    let r =
-        mang_docs::read(&tmp).map_err(|e| e.to_string().replace(&tmp.display().to_string(), name));
-    let _ = std::fs::remove_file(&tmp);
-    r
-}
-
 async fn import_upload(
     State(st): State<AppState>,
     m: MaybeUser,
@@ -231,7 +228,7 @@ async fn import_upload(
         }
     };
     check_csrf(&u, &csrf)?;
-    let tables = match tables_of(&name, &bytes) {
+    let tables = match mang_docs::read_bytes(&name, &bytes).map_err(|e| e.to_string()) {
         Ok(t) => t,
         Err(msg) => {
             return Ok((
@@ -310,7 +307,9 @@ pub async fn api_import(
     let (name, bytes, _) = read_upload(mp)
         .await
         .map_err(|m| ApiError::bad_request("file", m))?;
-    let tables = tables_of(&name, &bytes).map_err(|m| ApiError::bad_request("file", m))?;
+    let tables = mang_docs::read_bytes(&name, &bytes)
+        .map_err(|e| e.to_string())
+        .map_err(|m| ApiError::bad_request("file", m))?;
     let report = import::import_registry(
         &st.store,
         Importer::User(&scoped),
@@ -332,19 +331,6 @@ pub async fn api_export(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let u = m.0.ok_or_else(ApiError::unauthorized)?;
-    let p = &u.session.principal;
-    p.scoped::<ExportPersonalData>()?;
-    let edit = p.scoped::<EditChildRecord>()?;
-    let unit = q.unit.clone().unwrap_or_else(|| p.unit.to_string());
-    let sheets = import::export_registry(&st.store, Importer::User(&edit), &unit).await?;
-    if q.format.as_deref() == Some("csv") {
-        return Ok((
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-            import::sheet_csv(&sheets[1]),
-        )
-            .into_response());
-    }
-    let bytes = mang_docs::write_xlsx(&sheets)
-        .map_err(|e| ApiError::msg(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    Ok(xlsx(&format!("so-tre-em-{unit}.xlsx"), bytes))
+    let scoped = u.session.principal.scoped::<ExportPersonalData>()?;
+    Ok(export_response(&st, &scoped, &q).await?)
 }

@@ -173,10 +173,7 @@ pub(crate) fn sex_label(s: &str) -> &'static str {
 }
 
 pub(crate) fn iso_to_vn(d: &str) -> String {
-    match (d.get(0..4), d.get(5..7), d.get(8..10)) {
-        (Some(y), Some(m), Some(dd)) => format!("{dd}/{m}/{y}"),
-        _ => d.to_owned(),
-    }
+    vi::iso_date(d)
 }
 
 // ---------- login / logout ----------

@@ -761,11 +761,9 @@ async fn render_household(
         h.poverty
             .iter()
             .map(|p| {
-                let label = match p.status.as_str() {
-                    "poor" => "Hộ nghèo",
-                    "near_poor" => "Hộ cận nghèo",
-                    _ => "Thoát nghèo",
-                };
+                let label = mang_domain::demo::PovertyStatus::parse(&p.status)
+                    .map(|s| s.label_vi())
+                    .unwrap_or("");
                 format!("{label} ({})", p.year)
             })
             .collect::<Vec<_>>()

@@ -319,17 +319,11 @@ async fn run(cli: Cli) -> Result<()> {
             command: ExportCommand::Children { db, unit, out },
         } => {
             let store = Store::open(&db.db, OpenMode::Existing).await?;
-            let sheets = mang_store::import::export_registry(
-                &store,
-                mang_store::import::Importer::Operator,
-                &unit,
-            )
-            .await?;
-            let bytes = if out.to_ascii_lowercase().ends_with(".csv") {
-                mang_store::import::sheet_csv(&sheets[1])
-            } else {
-                mang_docs::write_xlsx(&sheets)?
-            };
+            let sheets = mang_store::import::export_registry(&store, None, &unit).await?;
+            let bytes = mang_store::import::export_file(
+                &sheets,
+                out.to_ascii_lowercase().ends_with(".csv"),
+            )?;
             std::fs::write(&out, bytes).with_context(|| format!("không ghi được {out}"))?;
             println!(
                 "Đã xuất {} hộ, {} trẻ em của đơn vị {unit} vào {out}",
