@@ -54,7 +54,6 @@ fn fields_err(field: &'static str, message: impl Into<String>) -> StoreError {
 }
 
 async fn child_path(
-    store: &Store,
     tx: &mut crate::Tx,
     scope: &mang_domain::access::Scope,
     child_id: i64,
@@ -62,7 +61,6 @@ async fn child_path(
     let (cond, vals) = scope_filter(scope, "c", 2);
     let mut all = vec![Val::Int(child_id)];
     all.extend(vals);
-    let _ = store;
     let r = bind_all(
         sqlx::query(AssertSqlSafe(format!(
             "SELECT c.province_code, c.commune_code, c.village_code, c.birth_date FROM children c WHERE c.id = $1 AND {cond}"
@@ -122,7 +120,7 @@ pub async fn add(
     }
     let (c, start) = (c.expect("checked"), start.expect("checked"));
     let mut tx = store.begin_write().await?;
-    let (path, birth) = child_path(store, &mut tx, scoped.scope(), child_id).await?;
+    let (path, birth) = child_path(&mut tx, scoped.scope(), child_id).await?;
     let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
     if start.to_string() < birth {
         return Err(fields_err(

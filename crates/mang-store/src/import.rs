@@ -94,13 +94,6 @@ pub async fn import_registry(
         });
         return Ok(report);
     }
-    let push =
-        |sheet: &str,
-         row: usize,
-         map: Option<&HeaderMap>,
-         field: &str,
-         value: &str,
-         message: String| { report_errors_push(sheet, row, map, field, value, message) };
     let mut errors: Vec<RowError> = Vec::new();
 
     // ---- households ----
@@ -122,7 +115,7 @@ pub async fn import_registry(
                     match mang_domain::import::household_row(&map, row) {
                         Ok(h) => {
                             if let Some(first) = seen.get(&h.code) {
-                                errors.push(push(
+                                errors.push(row_error(
                                     &t.name,
                                     n,
                                     Some(&map),
@@ -138,13 +131,20 @@ pub async fn import_registry(
                         Err(es) => {
                             for e in es {
                                 let v = map.get(row, e.field).to_owned();
-                                errors.push(push(&t.name, n, Some(&map), e.field, &v, e.message));
+                                errors.push(row_error(
+                                    &t.name,
+                                    n,
+                                    Some(&map),
+                                    e.field,
+                                    &v,
+                                    e.message,
+                                ));
                             }
                         }
                     }
                 }
             }
-            Some(Err(msg)) => errors.push(push(&t.name, 1, None, "", "", msg)),
+            Some(Err(msg)) => errors.push(row_error(&t.name, 1, None, "", "", msg)),
             None => {}
         }
     }
@@ -187,7 +187,7 @@ pub async fn import_registry(
     let mut good_households: Vec<(usize, HouseholdRecord, UnitPath)> = Vec::new();
     for (n, h) in households {
         let Some(c) = units.get(&h.commune_code).filter(|u| u.kind_ok) else {
-            errors.push(push(
+            errors.push(row_error(
                 &hh_sheet,
                 n,
                 hh_map.as_ref(),
@@ -202,7 +202,7 @@ pub async fn import_registry(
                 .get(v)
                 .is_some_and(|u| u.kind_ok && u.commune == h.commune_code)
         {
-            errors.push(push(
+            errors.push(row_error(
                 &hh_sheet,
                 n,
                 hh_map.as_ref(),
@@ -218,7 +218,7 @@ pub async fn import_registry(
             village: h.village_code.clone(),
         };
         if !in_scope(&path) {
-            errors.push(push(
+            errors.push(row_error(
                 &hh_sheet,
                 n,
                 hh_map.as_ref(),
@@ -240,7 +240,7 @@ pub async fn import_registry(
     {
         Some(Ok(m)) => Some(m),
         Some(Err(msg)) => {
-            errors.push(push(&ch_sheet, 1, None, "", "", msg));
+            errors.push(row_error(&ch_sheet, 1, None, "", "", msg));
             None
         }
         None => None,
@@ -255,7 +255,7 @@ pub async fn import_registry(
             let (hh, raw) = mang_domain::import::child_row(map, row);
             let mut row_errors = Vec::new();
             if hh.is_empty() {
-                row_errors.push(push(
+                row_errors.push(row_error(
                     &t.name,
                     n,
                     Some(map),
@@ -270,7 +270,7 @@ pub async fn import_registry(
                 Err(es) => {
                     for e in es {
                         let v = map.get(row, e.field).to_owned();
-                        row_errors.push(push(&t.name, n, Some(map), e.field, &v, e.message));
+                        row_errors.push(row_error(&t.name, n, Some(map), e.field, &v, e.message));
                     }
                 }
             }
@@ -337,7 +337,7 @@ pub async fn import_registry(
         let path = match (file_households.get(&hh), stored.get(&hh)) {
             (Some(p), _) | (None, Some(p)) => p.clone(),
             (None, None) => {
-                errors.push(push(
+                errors.push(row_error(
                     &ch_sheet,
                     n,
                     ch_map.as_ref(),
@@ -349,7 +349,7 @@ pub async fn import_registry(
             }
         };
         if !in_scope(&path) {
-            errors.push(push(
+            errors.push(row_error(
                 &ch_sheet,
                 n,
                 ch_map.as_ref(),
@@ -370,7 +370,7 @@ pub async fn import_registry(
             continue;
         }
         if let Some(first) = seen_children.get(&key) {
-            errors.push(push(
+            errors.push(row_error(
                 &ch_sheet,
                 n,
                 ch_map.as_ref(),
@@ -530,7 +530,8 @@ pub async fn import_registry(
     Ok(report)
 }
 
-fn report_errors_push(
+/// One problem of a row, located by sheet, row and the column of `field`.
+fn row_error(
     sheet: &str,
     row: usize,
     map: Option<&HeaderMap>,

@@ -520,7 +520,7 @@ async fn render_child(
     st: &AppState,
     u: &SignedIn,
     id: i64,
-    edit: Option<(RawChild, Vec<FieldError>)>,
+    edit: Option<(BTreeMap<String, String>, Vec<FieldError>)>,
     form_error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
@@ -531,7 +531,7 @@ async fn render_child_with(
     st: &AppState,
     u: &SignedIn,
     id: i64,
-    edit: Option<(RawChild, Vec<FieldError>)>,
+    edit: Option<(BTreeMap<String, String>, Vec<FieldError>)>,
     form_error: Option<String>,
     circumstance_error: Option<String>,
     status: StatusCode,
@@ -553,7 +553,15 @@ async fn render_child_with(
             )
         })
         .collect();
-    let (raw, errors) = edit.unwrap_or_else(|| (c.to_raw(), Vec::new()));
+    // After a rejected edit, show what the user typed over the stored record.
+    let mut raw = c.to_raw();
+    let errors = match edit {
+        Some((typed, errors)) => {
+            overlay(&mut raw, &raw_from(&typed), &typed);
+            errors
+        }
+        None => Vec::new(),
+    };
     let circumstances = mang_store::circumstances::of_child(&st.store, &scoped, c.id)
         .await
         .map_err(|e| store_fail(u, e))?
@@ -668,15 +676,11 @@ async fn edit_child(
         Ok(_) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
         Err(StoreError::Fields(errors)) => {
             let n = errors.len();
-            // Show what the user typed, with the errors next to the fields.
-            let mut shown = registry_current(&st, &u, id).await?;
-            let typed = raw_from(&form);
-            overlay(&mut shown, &typed, &form);
             render_child(
                 &st,
                 &u,
                 id,
-                Some((shown, errors)),
+                Some((form_fields(&form), errors)),
                 Some(format!("Chưa lưu: {n} trường cần sửa (xem bên dưới)")),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -688,17 +692,6 @@ async fn edit_child(
         }
         Err(e) => Err(store_fail(&u, e)),
     }
-}
-
-async fn registry_current(st: &AppState, u: &SignedIn, id: i64) -> Result<RawChild, PageError> {
-    let scoped = principal(u)
-        .scoped::<ViewChildRecord>()
-        .map_err(|_| denied(u))?;
-    // A plain read for re-display; `get_child` audits it like any view.
-    Ok(registry::get_child(&st.store, &scoped, id)
-        .await
-        .map_err(|e| store_fail(u, e))?
-        .to_raw())
 }
 
 /// Replace the fields the form carried.
