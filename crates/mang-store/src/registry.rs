@@ -204,7 +204,8 @@ pub async fn list_children(
     let next = if more {
         rows.last().map(|r| {
             format!(
-                "{}.{}",
+                "{}.{}.{}",
+                r.get::<String, _>("commune_code"),
                 r.get::<String, _>("name_key"),
                 r.get::<i64, _>("id")
             )

@@ -54,6 +54,19 @@ async fn register_order_and_search_over_every_diacritic() {
             .await;
         assert_eq!(status, 201, "{name}: {body}");
     }
+    // Enough others in the commune for several pages.
+    let (family, given) = (["Trần", "Lâm", "Kiều"], ["Khang", "Minh", "Nga", "Phúc"]);
+    for i in 0..110 {
+        let name = format!("{} Văn {}", family[i % 3], given[(i / 3) % 4]);
+        let (status, body) = api
+            .send(
+                Method::POST,
+                &format!("/api/v1/households/{hh}/children"),
+                Some(serde_json::json!({ "full_name": name, "sex": "Nam", "birth_date": format!("{:02}/04/2017", i % 28 + 1) })),
+            )
+            .await;
+        assert_eq!(status, 201, "{name}: {body}");
+    }
     // Demo children share the commune; walk every page and check ours relative to each other.
     let mut all = Vec::new();
     let mut after: Option<String> = None;
@@ -85,11 +98,40 @@ async fn register_order_and_search_over_every_diacritic() {
         .fetch_one(app.store.pool())
         .await
         .unwrap();
+    assert!(
+        total > 2 * 50,
+        "the commune needs several pages, has {total}"
+    );
     assert_eq!(
         all.len() as i64,
         total,
         "paging visits every child exactly once"
     );
+    // Province-wide the cursor crosses communes: every child once, none repeated.
+    let tinh = app.api_for_demo("tinh").await;
+    let mut ids = std::collections::HashSet::new();
+    let mut after: Option<String> = None;
+    loop {
+        let q = after
+            .as_ref()
+            .map(|a| format!("?after={a}"))
+            .unwrap_or_default();
+        let (status, body) = tinh.get(&format!("/api/v1/children{q}")).await;
+        assert_eq!(status, 200, "{body}");
+        let p: serde_json::Value = serde_json::from_str(&body).unwrap();
+        for c in p["children"].as_array().unwrap() {
+            assert!(ids.insert(c["id"].as_i64().unwrap()), "repeated {c}");
+        }
+        match p["next"].as_str() {
+            Some(n) => after = Some(n.to_owned()),
+            None => break,
+        }
+    }
+    let province_total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(ids.len() as i64, province_total, "province-wide paging");
 
     // Search: folded, case-insensitive, đ → d, tone placement neutral.
     let search = |q: &'static str| {
