@@ -105,6 +105,9 @@ pub enum Action {
     ViewAudit,
     /// Export personal data (PDP Law: authorised roles only, recorded).
     ExportPersonalData,
+    /// Confirm a child's personal ID against the national population database (công an
+    /// xã đối chiếu Cơ sở dữ liệu quốc gia về dân cư).
+    VerifyPersonalId,
 }
 
 /// The rule table: which role may take which action inside its own scope. Anything not
@@ -123,6 +126,7 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         ManageUsers => matches!(role, Admin | ProvinceOfficer),
         ViewAudit => matches!(role, Admin | Auditor),
         ExportPersonalData => matches!(role, ProvinceOfficer | CommuneOfficer),
+        VerifyPersonalId => matches!(role, Police),
     }
 }
 
@@ -198,7 +202,8 @@ permissions!(
     ManageUnits,
     ManageUsers,
     ViewAudit,
-    ExportPersonalData
+    ExportPersonalData,
+    VerifyPersonalId
 );
 
 /// Capability: the principal may take action `P` on records inside `scope`. List and

@@ -67,6 +67,113 @@ pub fn sort_key(full_name: &str) -> String {
     NameParts::split(full_name).sort_key()
 }
 
+impl NameParts {
+    /// A manual split (for names that do not follow họ – đệm – tên, e.g. Ê Đê
+    /// "H' Hen Niê"): the family name and the given name typed by an officer, the middle
+    /// name being the words left over in their order. Every word must come from the full
+    /// name; the given name is required.
+    pub fn with_override(
+        full_name: &str,
+        family: &str,
+        given: &str,
+    ) -> Result<NameParts, &'static str> {
+        let mut left: Vec<&str> = full_name.split_whitespace().collect();
+        let (family, given) = (crate::text::clean(family), crate::text::clean(given));
+        if given.is_empty() {
+            return Err(crate::vi::NAME_PARTS_GIVEN_REQUIRED);
+        }
+        for word in family.split_whitespace().chain(given.split_whitespace()) {
+            match left.iter().position(|w| *w == word) {
+                Some(i) => {
+                    left.remove(i);
+                }
+                None => return Err(crate::vi::NAME_PARTS_NOT_IN_NAME),
+            }
+        }
+        Ok(NameParts {
+            family,
+            middle: left.join(" "),
+            given,
+        })
+    }
+
+    /// Stored form of a manual split: `family|middle|given`.
+    pub fn to_stored(&self) -> String {
+        format!("{}|{}|{}", self.family, self.middle, self.given)
+    }
+
+    /// The split of a record: its stored manual split if it still fits the name, else the
+    /// default one.
+    pub fn of_record(full_name: &str, stored: Option<&str>) -> NameParts {
+        stored
+            .and_then(|s| {
+                let mut it = s.split('|');
+                let (family, _middle, given) = (it.next()?, it.next()?, it.next()?);
+                NameParts::with_override(full_name, family, given).ok()
+            })
+            .unwrap_or_else(|| NameParts::split(full_name))
+    }
+}
+
+/// Key ranges `[from, to)` of `name_key` holding every given name (tên) that begins with a
+/// folded search word, diacritic-insensitively: "an" gives the ranges of "an…", "ăn…" and
+/// "ân…", since the key tells a ă â apart. `None` if the word has no letters or would need
+/// more than `MAX_RANGES` ranges (the caller then searches another way).
+pub fn given_prefix_ranges(folded_word: &str) -> Option<Vec<(String, String)>> {
+    const MAX_RANGES: usize = 64;
+    let mut prefixes = vec![String::new()];
+    for c in folded_word.chars() {
+        let letters: &[&str] = match c {
+            'a' => &["a", "ă", "â"],
+            'd' => &["d", "đ"],
+            'e' => &["e", "ê"],
+            'o' => &["o", "ô", "ơ"],
+            'u' => &["u", "ư"],
+            d if d.is_ascii_digit() => {
+                let code = [b'0', b"23456789AB"[(d as u8 - b'0') as usize]];
+                prefixes.iter_mut().for_each(|p| push_code(p, code));
+                continue;
+            }
+            _ => {
+                let mut buf = [0u8; 4];
+                let s: &str = c.encode_utf8(&mut buf);
+                match ALPHABET.iter().position(|l| *l == s) {
+                    Some(_) => {}
+                    None => continue, // punctuation takes no part in the key
+                }
+                std::slice::from_ref(ALPHABET.iter().find(|l| **l == s)?)
+            }
+        };
+        if prefixes.len() * letters.len() > MAX_RANGES {
+            return None;
+        }
+        prefixes = prefixes
+            .iter()
+            .flat_map(|p| {
+                letters.iter().map(move |l| {
+                    let mut q = p.clone();
+                    let i = ALPHABET.iter().position(|x| x == l).expect("letter");
+                    push_code(&mut q, letter_code(i));
+                    q
+                })
+            })
+            .collect();
+    }
+    if prefixes.iter().all(String::is_empty) {
+        return None;
+    }
+    prefixes.sort();
+    Some(
+        prefixes
+            .into_iter()
+            .map(|p| {
+                let to = format!("{p}~");
+                (p, to)
+            })
+            .collect(),
+    )
+}
+
 // Codes are two characters of [0-9A-Z]; every letter code starts with 1–3 so it sorts
 // after the part end `00`, the word separator `01` and digits `02`–`0B`.
 const PART_END: &str = "00";
@@ -147,6 +254,59 @@ fn push_word(word: &str, primary: &mut String, secondary: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn given_prefix_ranges_cover_every_diacritic_variant() {
+        let ranges = given_prefix_ranges("an").unwrap();
+        assert_eq!(ranges.len(), 3);
+        let inside = |name: &str| {
+            let k = sort_key(name);
+            ranges.iter().any(|(a, b)| k >= *a && k < *b)
+        };
+        for name in [
+            "Lý Thị An",
+            "Hồ Thị Ăn",
+            "Lê Văn Ẩn",
+            "Trần Anh",
+            "Phạm Văn Ánh",
+        ] {
+            assert!(inside(name), "{name}");
+        }
+        for name in ["Nguyễn Văn Bản", "Lê An Bình", "An"] {
+            assert_eq!(inside(name), name == "An", "{name}");
+        }
+        let duc = given_prefix_ranges("duc").unwrap();
+        assert_eq!(duc.len(), 4); // d/đ × u/ư
+        let k = sort_key("Đỗ Minh Đức");
+        assert!(duc.iter().any(|(a, b)| k >= *a && k < *b));
+        assert!(given_prefix_ranges("'").is_none());
+        assert!(
+            given_prefix_ranges("aaaaaa").is_none(),
+            "3^6 ranges is too many"
+        );
+    }
+
+    #[test]
+    fn a_manual_split_uses_the_words_of_the_name() {
+        let p = NameParts::with_override("H' Hen Niê", "Niê", "H' Hen").unwrap();
+        assert_eq!(
+            (p.family.as_str(), p.middle.as_str(), p.given.as_str()),
+            ("Niê", "", "H' Hen")
+        );
+        assert_eq!(
+            NameParts::of_record("H' Hen Niê", Some(&p.to_stored())).given,
+            "H' Hen"
+        );
+        // A stored split that no longer fits the name falls back to the default one.
+        assert_eq!(
+            NameParts::of_record("Lò Văn Sáu", Some(&p.to_stored())).given,
+            "Sáu"
+        );
+        assert!(NameParts::with_override("Lò Văn Sáu", "Lò", "Bảy").is_err());
+        assert!(NameParts::with_override("Lò Văn Sáu", "Lò", "").is_err());
+        let p = NameParts::with_override("Lò Văn Sáu", "", "Văn Sáu").unwrap();
+        assert_eq!(p.middle, "Lò");
+    }
 
     fn sorted(names: &[&str]) -> Vec<String> {
         let mut v: Vec<String> = names.iter().map(|s| s.to_string()).collect();

@@ -12,6 +12,14 @@ pub const LOGIN_THROTTLED: &str = "Đăng nhập sai quá nhiều lần. Vui lò
 pub const CSRF_FAILED: &str =
     "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.";
 pub const SESSION_EXPIRED: &str = "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.";
+pub const NAME_PARTS_GIVEN_REQUIRED: &str = "Cần nhập tên (tên gọi) của trẻ.";
+pub const NAME_PARTS_NOT_IN_NAME: &str =
+    "Họ và tên gọi phải gồm các chữ có trong họ và tên đầy đủ của trẻ.";
+pub const SEARCH_ID_DIGITS: &str = "Số định danh cá nhân để tìm phải đủ 12 chữ số.";
+pub const SEARCH_NAME_LETTERS: &str =
+    "Từ cuối của ô tìm kiếm phải là tên (hoặc phần đầu của tên) của trẻ.";
+pub const SEARCH_BIRTH_DATE: &str =
+    "Ngày sinh để tìm phải có dạng ngày/tháng/năm, ví dụ 05/02/2018.";
 pub const INTERNAL: &str = "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau.";
 
 /// Format a count the Vietnamese way: thousands separated by dots (`100.000`).

@@ -59,6 +59,11 @@ pub struct Child {
     pub verification_status: String,
     pub checked_at: Option<String>,
     pub checked_by: Option<String>,
+    /// A manual split of the name, `family|middle|given` (ethnic-minority names).
+    pub name_parts: Option<String>,
+    /// When and by whom (police) the personal ID was checked against the population database.
+    pub id_verified_at: Option<String>,
+    pub id_verified_by: Option<String>,
 }
 
 impl Child {
@@ -137,8 +142,19 @@ const SUMMARY_COLS: &str = "c.id, c.full_name, c.sex, c.birth_date, c.personal_i
 pub struct ChildFilter {
     /// Restrict to a unit inside the caller's scope (province, commune or village code).
     pub unit: Option<String>,
-    /// Name search, diacritic- and case-insensitive.
+    /// Name or personal ID. A name is matched diacritic- and case-insensitively: its last
+    /// word is the given name (tên) or its beginning ("an" finds An, Ân, Anh), and every
+    /// other word must begin a word of the name (họ, tên đệm). 12 digits: a personal ID.
     pub q: Option<String>,
+    /// Date of birth, `dd/mm/yyyy`.
+    pub birth: Option<String>,
+    /// Household code.
+    pub household: Option<String>,
+    /// Code of a special-circumstance group or risk factor the child has now (open).
+    pub group: Option<String>,
+    /// `all` to include children no longer followed (moved away, died, aged 16);
+    /// by default only active children are listed.
+    pub status: Option<String>,
     /// Cursor of the next page (`next` of the previous page): keyset paging in register order.
     pub after: Option<String>,
 }
@@ -153,8 +169,77 @@ pub struct ChildPage {
 
 pub const PAGE_SIZE: i64 = 50;
 
-/// One page of children in the caller's scope, optionally narrowed to a sub-unit and a name.
-/// The list view itself is audited (who looked at which list, how many rows).
+/// How a list query reaches its rows: key ranges of `name_key` inside one commune of the
+/// `(province_code, commune_code, name_key, id)` index, in register order. A plain list
+/// is the one range of the whole commune; a name search is the ranges of the given name
+/// (see [`names::given_prefix_ranges`]), so finding "Nguyễn Văn An" among 2.5 million
+/// children seeks a few short ranges per commune instead of scanning the province.
+struct Plan {
+    ranges: Vec<(String, String)>,
+    /// Extra conditions on `c` with their values (numbered later).
+    conds: Vec<(String, Vec<Val>)>,
+}
+
+fn plan(filter: &ChildFilter, province: &str, commune: &str) -> Result<Plan> {
+    let mut conds: Vec<(String, Vec<Val>)> = Vec::new();
+    let mut ranges = vec![(String::new(), "~".to_owned())];
+    let bad = |field: &'static str, message: &str| {
+        StoreError::Fields(vec![FieldError {
+            field,
+            message: message.to_owned(),
+        }])
+    };
+    if filter.status.as_deref() != Some("all") {
+        conds.push(("c.status = ?".into(), vec![Val::Text("active".into())]));
+    }
+    let q = filter.q.as_deref().map(text::fold).unwrap_or_default();
+    let words: Vec<&str> = q.split_whitespace().collect();
+    if !words.is_empty() && words.iter().all(|w| w.bytes().all(|b| b.is_ascii_digit())) {
+        let digits: String = words.concat();
+        if digits.len() != 12 {
+            return Err(bad("q", mang_domain::vi::SEARCH_ID_DIGITS));
+        }
+        conds.push(("c.personal_id = ?".into(), vec![Val::Text(digits)]));
+    } else if let Some((given, others)) = words.split_last() {
+        ranges = names::given_prefix_ranges(given)
+            .ok_or_else(|| bad("q", mang_domain::vi::SEARCH_NAME_LETTERS))?;
+        for w in others {
+            let w = w.replace(['%', '_'], "");
+            conds.push((
+                "(' ' || c.name_folded) LIKE ?".into(),
+                vec![Val::Text(format!("% {w}%"))],
+            ));
+        }
+    }
+    if let Some(b) = filter.birth.as_deref().filter(|b| !b.trim().is_empty()) {
+        let d = mang_domain::registry::parse_date(b.trim())
+            .ok_or_else(|| bad("birth", mang_domain::vi::SEARCH_BIRTH_DATE))?;
+        conds.push(("c.birth_date = ?".into(), vec![Val::Text(d.to_string())]));
+    }
+    if let Some(h) = filter.household.as_deref().filter(|h| !h.trim().is_empty()) {
+        conds.push((
+            "c.household_id IN (SELECT id FROM households WHERE code = ?)".into(),
+            vec![Val::Text(h.trim().to_owned())],
+        ));
+    }
+    if let Some(g) = filter.group.as_deref().filter(|g| !g.is_empty()) {
+        conds.push((
+            "c.id IN (SELECT child_id FROM child_circumstances WHERE province_code = ? \
+             AND commune_code = ? AND code = ? AND end_date IS NULL)"
+                .into(),
+            vec![
+                Val::Text(province.to_owned()),
+                Val::Text(commune.to_owned()),
+                Val::Text(g.to_owned()),
+            ],
+        ));
+    }
+    Ok(Plan { ranges, conds })
+}
+
+/// One page of children in the caller's scope, optionally narrowed to a sub-unit, a name
+/// or ID, a birth date, a household or a group. The list view itself is audited (who
+/// looked at which list, which rows).
 pub async fn list_children(
     store: &Store,
     scoped: &Scoped<ViewChildRecord>,
@@ -168,37 +253,95 @@ pub async fn list_children(
         }
         scope = mang_domain::access::Scope::new(&unit.code(), &unit.path());
     }
+    plan(filter, "", "")?; // a bad filter is refused even when the scope is empty
     // Cursor: "<commune>.<name_key>.<id>" of the last row shown.
     let mut cursor = filter.after.as_deref().unwrap_or("").splitn(3, '.');
     let (after_commune, after_key, after_id) = match (cursor.next(), cursor.next(), cursor.next()) {
         (Some(c), Some(k), Some(i)) => (c.to_owned(), k.to_owned(), i.parse::<i64>().unwrap_or(0)),
         _ => (String::new(), String::new(), 0),
     };
-    let (cond, scope_vals) = scope_filter(&scope, "c", 5);
-    let mut sql = format!(
-        "SELECT {SUMMARY_COLS}, c.name_key FROM children c \
-         WHERE (c.commune_code, c.name_key, c.id) > ($1, $2, $3) AND {cond}"
-    );
-    let mut vals = vec![
-        Val::Text(after_commune),
-        Val::Text(after_key),
-        Val::Int(after_id),
-        Val::Int(PAGE_SIZE + 1),
-    ];
-    vals.extend(scope_vals);
-    if let Some(q) = filter
-        .q
-        .as_deref()
-        .map(text::fold)
-        .filter(|q| !q.is_empty())
-    {
-        sql.push_str(&format!(" AND c.name_folded LIKE ${}", vals.len() + 1));
-        vals.push(Val::Text(format!("%{}%", q.replace(['%', '_'], ""))));
+    // The communes to walk, in code order from the cursor's.
+    let communes: Vec<(String, String)> = match (&scope.path.province, &scope.path.commune) {
+        (Some(p), Some(c)) => vec![(p.clone(), c.clone())],
+        (Some(p), None) => crate::units::communes_of(store, p)
+            .await?
+            .into_iter()
+            .map(|u| (p.clone(), u.code().to_string()))
+            .collect(),
+        (None, _) => {
+            let mut all = Vec::new();
+            for p in sqlx::query_scalar::<_, String>(
+                "SELECT code FROM admin_units WHERE level = 'province' ORDER BY code",
+            )
+            .fetch_all(store.pool())
+            .await?
+            {
+                for u in crate::units::communes_of(store, &p).await? {
+                    all.push((p.clone(), u.code().to_string()));
+                }
+            }
+            all
+        }
+    };
+    let mut communes: Vec<(String, String)> = communes
+        .into_iter()
+        .filter(|(_, c)| *c >= after_commune)
+        .collect();
+    communes.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut rows: Vec<AnyRow> = Vec::new();
+    'walk: for (province, commune) in &communes {
+        let plan = plan(filter, province, commune)?;
+        let (key, id) = if *commune == after_commune {
+            (after_key.clone(), after_id)
+        } else {
+            (String::new(), 0)
+        };
+        for (from, to) in &plan.ranges {
+            if *to <= key {
+                continue;
+            }
+            let from = from.max(&key).clone();
+            let mut sql = format!(
+                "SELECT {SUMMARY_COLS}, c.name_key FROM children c \
+                 WHERE c.province_code = $1 AND c.commune_code = $2 AND c.name_key >= $3 \
+                 AND c.name_key < $4 AND (c.name_key > $5 OR (c.name_key = $5 AND c.id > $6))"
+            );
+            let mut vals = vec![
+                Val::Text(province.clone()),
+                Val::Text(commune.clone()),
+                Val::Text(from),
+                Val::Text(to.clone()),
+                Val::Text(key.clone()),
+                Val::Int(id),
+                Val::Int(PAGE_SIZE + 1 - rows.len() as i64),
+            ];
+            if let Some(v) = &scope.path.village {
+                sql.push_str(&format!(" AND c.village_code = ${}", vals.len() + 1));
+                vals.push(Val::Text(v.clone()));
+            }
+            for (cond, cvals) in &plan.conds {
+                let mut numbered = String::new();
+                let mut parts = cond.split('?');
+                numbered.push_str(parts.next().unwrap_or_default());
+                for (part, v) in parts.zip(cvals) {
+                    vals.push(v.clone());
+                    numbered.push_str(&format!("${}", vals.len()));
+                    numbered.push_str(part);
+                }
+                sql.push_str(" AND ");
+                sql.push_str(&numbered);
+            }
+            sql.push_str(" ORDER BY c.name_key, c.id LIMIT $7");
+            rows.extend(
+                bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
+                    .fetch_all(store.pool())
+                    .await?,
+            );
+            if rows.len() as i64 > PAGE_SIZE {
+                break 'walk;
+            }
+        }
     }
-    sql.push_str(" ORDER BY c.commune_code, c.name_key, c.id LIMIT $4");
-    let rows = bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
-        .fetch_all(store.pool())
-        .await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     let rows = &rows[..rows.len().min(PAGE_SIZE as usize)];
     let next = if more {
@@ -236,7 +379,8 @@ const CHILD_SELECT: &str = "SELECT c.id, c.household_id, h.code AS household_cod
     c.birth_date, c.ethnicity, c.personal_id, c.province_code, c.commune_code, cu.name AS commune_name, \
     c.village_code, vu.name AS village_name, c.status, c.version, c.updated_at, c.nationality, \
     c.birth_registered, c.insurance_card, c.insurance_valid_to, c.disability_type, c.disability_severity, \
-    c.school_status, c.id_override_reason, c.verification_status, c.checked_at, c.checked_by \
+    c.school_status, c.id_override_reason, c.verification_status, c.checked_at, c.checked_by, \
+    c.name_parts, c.id_verified_at, c.id_verified_by \
     FROM children c JOIN households h ON h.id = c.household_id \
     JOIN admin_units cu ON cu.code = c.commune_code \
     LEFT JOIN admin_units vu ON vu.code = c.village_code";
@@ -270,6 +414,9 @@ fn child(r: &AnyRow) -> Child {
         verification_status: r.get("verification_status"),
         checked_at: r.get("checked_at"),
         checked_by: r.get("checked_by"),
+        name_parts: r.get("name_parts"),
+        id_verified_at: r.get("id_verified_at"),
+        id_verified_by: r.get("id_verified_by"),
     }
 }
 
@@ -513,7 +660,7 @@ fn canonical(rec: &ChildRecord) -> RawChild {
 
 /// Load a child inside the caller's scope, within a write transaction, with the grant to
 /// change it (`NotFound` outside the scope).
-async fn child_for_edit(
+pub(crate) async fn child_for_edit(
     tx: &mut crate::Tx,
     scoped: &Scoped<EditChildRecord>,
     id: i64,
@@ -535,7 +682,7 @@ async fn child_for_edit(
 }
 
 /// Re-read a child inside the transaction that just changed it.
-async fn child_in_tx(tx: &mut crate::Tx, id: i64) -> Result<Child> {
+pub(crate) async fn child_in_tx(tx: &mut crate::Tx, id: i64) -> Result<Child> {
     let row = sqlx::query(AssertSqlSafe(format!("{CHILD_SELECT} WHERE c.id = $1")))
         .bind(id)
         .fetch_one(&mut **tx)
@@ -591,6 +738,26 @@ pub async fn update_child(
     bind_all(sqlx::query(AssertSqlSafe(sql)), vals)
         .execute(&mut *tx)
         .await?;
+    // A changed personal ID has not been checked by the police; a manual name split is
+    // kept while it still fits the name.
+    let new_id = rec.personal_id.as_ref().map(|p| p.as_str().to_owned());
+    if before.personal_id != new_id {
+        sqlx::query(
+            "UPDATE children SET id_verified_at = NULL, id_verified_by = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if before.name_parts.is_some() {
+        let key =
+            names::NameParts::of_record(&rec.full_name, before.name_parts.as_deref()).sort_key();
+        sqlx::query("UPDATE children SET name_key = $1 WHERE id = $2")
+            .bind(key)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let mut detail = diff(&old_raw, &canonical(&rec));
     if !rec.id_warnings.is_empty()
         && let Some(obj) = detail.as_object_mut()
@@ -694,7 +861,7 @@ pub async fn child_history(
         .grant(&child.path())
         .map_err(|_| StoreError::NotFound)?;
     let rows = sqlx::query(
-        "SELECT at, actor, detail FROM audit_log WHERE entity = 'child' AND entity_id = $1 AND action IN ('create', 'update') ORDER BY seq DESC LIMIT 100",
+        "SELECT at, actor, detail FROM audit_log WHERE entity = 'child' AND entity_id = $1 AND action IN ('create', 'update', 'event', 'caregiver', 'verify_id', 'name_parts', 'merge', 'unmerge') ORDER BY seq DESC LIMIT 100",
     )
     .bind(child.id.to_string())
     .fetch_all(store.pool())

@@ -216,7 +216,14 @@ struct ChildrenPage {
     unit_code: String,
     unit_name: String,
     q: String,
-    q_url: String,
+    birth: String,
+    household: String,
+    group: String,
+    all_status: bool,
+    groups: Vec<(&'static str, String)>,
+    /// The filter as a query string, for the next-page link.
+    filter_url: String,
+    error: Option<String>,
     rows: Vec<ChildRowView>,
     next: Option<String>,
     may_import: bool,
@@ -231,9 +238,17 @@ async fn children(
     let u = require(m)?;
     let p = principal(&u);
     let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(&u))?;
-    let page = registry::list_children(&st.store, &scoped, &f)
-        .await
-        .map_err(|e| store_fail(&u, e))?;
+    let (page, error) = match registry::list_children(&st.store, &scoped, &f).await {
+        Ok(page) => (page, None),
+        Err(e @ StoreError::Fields(_)) => (
+            registry::ChildPage {
+                children: Vec::new(),
+                next: None,
+            },
+            Some(fields_message(&e)),
+        ),
+        Err(e) => return Err(store_fail(&u, e)),
+    };
     let unit_code = f
         .unit
         .clone()
@@ -261,12 +276,45 @@ async fn children(
                 village: c.village_code.unwrap_or_default(),
             })
             .collect(),
+        filter_url: [
+            ("unit", unit_code.as_str()),
+            ("q", q.as_str()),
+            ("birth", f.birth.as_deref().unwrap_or_default()),
+            ("household", f.household.as_deref().unwrap_or_default()),
+            ("group", f.group.as_deref().unwrap_or_default()),
+            ("status", f.status.as_deref().unwrap_or_default()),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&"),
         unit_code,
         unit_name,
-        q_url: url_encode(&q),
         q,
+        birth: f.birth.clone().unwrap_or_default(),
+        household: f.household.clone().unwrap_or_default(),
+        group: f.group.clone().unwrap_or_default(),
+        all_status: f.status.as_deref() == Some("all"),
+        groups: mang_domain::circumstances::all()
+            .iter()
+            .map(|c| {
+                let label = if c.letter.is_empty() {
+                    c.label.clone()
+                } else {
+                    format!("{}) {}", c.letter, c.label)
+                };
+                (c.code.as_str(), label)
+            })
+            .collect(),
+        error,
     };
-    Ok(render(&view))
+    let status = if view.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&view)).into_response())
 }
 
 pub fn url_encode(s: &str) -> String {

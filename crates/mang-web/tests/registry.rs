@@ -167,6 +167,67 @@ async fn register_order_and_search_over_every_diacritic() {
     );
     assert!(search("uoc").await.contains(&"Mai Văn Ước".to_owned()));
     assert!(search("xyzxyz").await.is_empty());
+    // The given name is matched by its beginning, whatever the diacritics: "an" finds
+    // An, Ăn, Ẩn, Ánh; a family name alone is not a given name.
+    let an = search("an").await;
+    for name in ["Lý Thị An", "Hồ Thị Ăn", "Lê Văn Ẩn", "Bùi Thị Ánh"] {
+        assert!(an.contains(&name.to_owned()), "{name} in {an:?}");
+    }
+    assert!(
+        !search("ly%20thi%20thuy")
+            .await
+            .contains(&"Lý Thị An".to_owned())
+    );
+    assert!(search("ly%20an").await.contains(&"Lý Thị An".to_owned()));
+
+    // Other filters: birth date, household, personal ID, group; bad input is named.
+    let filtered = |query: String| {
+        let api = &api;
+        async move {
+            let (status, body) = api.get(&format!("/api/v1/children?{query}")).await;
+            assert_eq!(status, 200, "{query}: {body}");
+            let p: serde_json::Value = serde_json::from_str(&body).unwrap();
+            p["children"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["full_name"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        filtered(format!("unit={commune}&q=uoc&birth=01/03/2018")).await,
+        ["Mai Văn Ước"]
+    );
+    assert!(
+        filtered(format!("unit={commune}&q=uoc&birth=02/03/2018"))
+            .await
+            .is_empty()
+    );
+    let hh_code: String = sqlx::query_scalar("SELECT code FROM households WHERE id = $1")
+        .bind(hh)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    let in_household = filtered(format!("household={hh_code}&q=an")).await;
+    assert!(
+        in_household.contains(&"Lý Thị An".to_owned()),
+        "{in_household:?}"
+    );
+    let (id, pid, name): (i64, String, String) = sqlx::query_as(
+        "SELECT id, personal_id, full_name FROM children WHERE commune_code = $1 AND personal_id IS NOT NULL AND length(personal_id) = 12 ORDER BY id LIMIT 1",
+    )
+    .bind(&commune)
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    let by_id = filtered(format!("q={pid}")).await;
+    assert!(by_id.contains(&name), "{id} {name} by ID: {by_id:?}");
+    let (status, body) = api.get("/api/v1/children?q=0312").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("12 chữ số"), "{body}");
+    let (status, body) = api.get("/api/v1/children?birth=31/02/2018").await;
+    assert_eq!(status, 422, "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

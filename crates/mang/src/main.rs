@@ -1,6 +1,8 @@
 //! `mang`: the one binary. Operational subcommands (serve, demo, users, audit, backup,
 //! restore, migrate, export-openapi) that tests and CI use themselves.
 
+mod bench;
+
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -107,10 +109,27 @@ enum Command {
     },
     /// Print the OpenAPI document of the JSON API.
     ExportOpenapi,
+    /// Benchmarks of BENCHMARKS.md run against a demo database.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Check that the server answers /healthz.
     Healthcheck {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Child list and name search timings (p50/p95) on a sample of the database's children.
+    Search {
+        #[command(flatten)]
+        db: DbArg,
+        /// How many children to sample (each gives one request of every kind)
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
     },
 }
 
@@ -346,6 +365,9 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Healthcheck { addr } => healthcheck(&addr).await,
+        Command::Bench {
+            command: BenchCommand::Search { db, samples },
+        } => bench::search(&db.db, samples).await,
     }
 }
 
