@@ -82,6 +82,11 @@ pub fn field_label(field: &str) -> &'static str {
         "household_code" => "Mã hộ",
         "commune_code" => "Mã xã",
         "village_code" => "Mã thôn, tổ",
+        "status" => "Tình trạng",
+        "event" => "Biến động",
+        "caregiver" => "Người chăm sóc",
+        "id_verified" => "Xác minh số định danh",
+        "name_parts" => "Tách họ, tên",
         _ => "",
     }
 }

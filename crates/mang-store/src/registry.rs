@@ -175,6 +175,8 @@ pub const PAGE_SIZE: i64 = 50;
 /// (see [`names::given_prefix_ranges`]), so finding "Nguyễn Văn An" among 2.5 million
 /// children seeks a few short ranges per commune instead of scanning the province.
 struct Plan {
+    /// A 12-digit personal ID: one lookup on its index, whatever the scope.
+    personal_id: Option<String>,
     ranges: Vec<(String, String)>,
     /// Extra conditions on `c` with their values (numbered later).
     conds: Vec<(String, Vec<Val>)>,
@@ -183,6 +185,7 @@ struct Plan {
 fn plan(filter: &ChildFilter, province: &str, commune: &str) -> Result<Plan> {
     let mut conds: Vec<(String, Vec<Val>)> = Vec::new();
     let mut ranges = vec![(String::new(), "~".to_owned())];
+    let mut personal_id = None;
     let bad = |field: &'static str, message: &str| {
         StoreError::Fields(vec![FieldError {
             field,
@@ -199,7 +202,7 @@ fn plan(filter: &ChildFilter, province: &str, commune: &str) -> Result<Plan> {
         if digits.len() != 12 {
             return Err(bad("q", mang_domain::vi::SEARCH_ID_DIGITS));
         }
-        conds.push(("c.personal_id = ?".into(), vec![Val::Text(digits)]));
+        personal_id = Some(digits);
     } else if let Some((given, others)) = words.split_last() {
         ranges = names::given_prefix_ranges(given)
             .ok_or_else(|| bad("q", mang_domain::vi::SEARCH_NAME_LETTERS))?;
@@ -234,7 +237,11 @@ fn plan(filter: &ChildFilter, province: &str, commune: &str) -> Result<Plan> {
             ],
         ));
     }
-    Ok(Plan { ranges, conds })
+    Ok(Plan {
+        personal_id,
+        ranges,
+        conds,
+    })
 }
 
 /// One page of children in the caller's scope, optionally narrowed to a sub-unit, a name
@@ -253,7 +260,10 @@ pub async fn list_children(
         }
         scope = mang_domain::access::Scope::new(&unit.code(), &unit.path());
     }
-    plan(filter, "", "")?; // a bad filter is refused even when the scope is empty
+    // A bad filter is refused even when the scope is empty.
+    if let Some(pid) = plan(filter, "", "")?.personal_id {
+        return by_personal_id(store, scoped, &scope, &pid).await;
+    }
     // Cursor: "<commune>.<name_key>.<id>" of the last row shown.
     let mut cursor = filter.after.as_deref().unwrap_or("").splitn(3, '.');
     let (after_commune, after_key, after_id) = match (cursor.next(), cursor.next(), cursor.next()) {
@@ -300,11 +310,14 @@ pub async fn list_children(
             if *to <= key {
                 continue;
             }
+            // The cursor bounds the range from below (`from`); the rows of the cursor's own
+            // key up to its id are excluded by a non-range term, so that the index range
+            // stays [from, to) (an `OR` here made SQLite scan from the cursor).
             let from = from.max(&key).clone();
             let mut sql = format!(
                 "SELECT {SUMMARY_COLS}, c.name_key FROM children c \
                  WHERE c.province_code = $1 AND c.commune_code = $2 AND c.name_key >= $3 \
-                 AND c.name_key < $4 AND (c.name_key > $5 OR (c.name_key = $5 AND c.id > $6))"
+                 AND c.name_key < $4 AND NOT (c.name_key = $5 AND c.id <= $6)"
             );
             let mut vals = vec![
                 Val::Text(province.clone()),
@@ -356,7 +369,53 @@ pub async fn list_children(
     } else {
         None
     };
-    let out: Vec<ChildSummary> = rows.iter().map(summary).collect();
+    audited_page(
+        store,
+        scoped,
+        &scope,
+        rows.iter().map(summary).collect(),
+        next,
+    )
+    .await
+}
+
+/// The children with a personal ID inside the scope (normally one; more are duplicates).
+async fn by_personal_id(
+    store: &Store,
+    scoped: &Scoped<ViewChildRecord>,
+    scope: &mang_domain::access::Scope,
+    pid: &str,
+) -> Result<ChildPage> {
+    let (cond, vals) = scope_filter(scope, "c", 2);
+    let mut all = vec![Val::Text(pid.to_owned())];
+    all.extend(vals);
+    let rows = bind_all(
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {SUMMARY_COLS} FROM children c WHERE c.personal_id = $1 AND {cond} \
+             ORDER BY c.commune_code, c.name_key, c.id LIMIT 200"
+        ))),
+        all,
+    )
+    .fetch_all(store.pool())
+    .await?;
+    audited_page(
+        store,
+        scoped,
+        scope,
+        rows.iter().map(summary).collect(),
+        None,
+    )
+    .await
+}
+
+/// A list page, its view audited (who looked at which list, which rows).
+async fn audited_page(
+    store: &Store,
+    scoped: &Scoped<ViewChildRecord>,
+    scope: &mang_domain::access::Scope,
+    children: Vec<ChildSummary>,
+    next: Option<String>,
+) -> Result<ChildPage> {
     let mut tx = store.begin_write().await?;
     audit::append(
         &mut tx,
@@ -365,14 +424,11 @@ pub async fn list_children(
         "view",
         "child_list",
         scope.code.as_str(),
-        serde_json::json!({ "rows": out.len(), "ids": out.iter().map(|c| c.id).collect::<Vec<_>>() }),
+        serde_json::json!({ "rows": children.len(), "ids": children.iter().map(|c| c.id).collect::<Vec<_>>() }),
     )
     .await?;
     tx.commit().await?;
-    Ok(ChildPage {
-        children: out,
-        next,
-    })
+    Ok(ChildPage { children, next })
 }
 
 const CHILD_SELECT: &str = "SELECT c.id, c.household_id, h.code AS household_code, c.full_name, c.sex, \

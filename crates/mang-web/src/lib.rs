@@ -7,6 +7,8 @@ mod assets;
 mod auth;
 mod error;
 mod exchange;
+mod life_api;
+mod life_pages;
 mod pages;
 mod registry_pages;
 
@@ -38,6 +40,7 @@ pub fn app(store: Store) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(exchange::routes())
+        .merge(life_pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_handler))
         .route("/healthz", get(|| async { "ok" }))

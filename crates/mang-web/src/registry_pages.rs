@@ -354,6 +354,7 @@ struct ChildView {
     verification_label: &'static str,
     checked: String,
     steps: Vec<(&'static str, &'static str)>,
+    life: crate::life_pages::LifeView,
 }
 
 pub struct CircumstanceView {
@@ -390,7 +391,7 @@ fn circumstance_options(kind: mang_domain::circumstances::Kind) -> Vec<(&'static
         .collect()
 }
 
-fn fields_message(e: &StoreError) -> String {
+pub(crate) fn fields_message(e: &StoreError) -> String {
     match e {
         StoreError::Fields(errs) => errs
             .iter()
@@ -431,7 +432,7 @@ async fn add_circumstance(
                 id,
                 None,
                 None,
-                Some(fields_message(&e)),
+                Some(("circumstances", fields_message(&e))),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -472,7 +473,7 @@ async fn end_circumstance(
                 f.child_id,
                 None,
                 None,
-                Some(fields_message(&e)),
+                Some(("circumstances", fields_message(&e))),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -497,8 +498,23 @@ fn facts(c: &registry::Child) -> Vec<Fact> {
             value: iso_to_vn(&c.birth_date),
         },
         Fact {
+            label: "Tình trạng",
+            value: mang_domain::life::ChildStatus::parse(&c.status)
+                .map(|s| s.label_vi().to_owned())
+                .unwrap_or_else(|| c.status.clone()),
+        },
+        Fact {
             label: "Số định danh cá nhân",
             value: c.personal_id.clone().unwrap_or_else(|| "Chưa có".into()),
+        },
+        Fact {
+            label: "Công an xác minh số định danh",
+            value: match (&c.id_verified_at, &c.id_verified_by) {
+                (Some(at), Some(by)) => {
+                    format!("Đã xác minh {} ({by})", mang_domain::vi::timestamp(at))
+                }
+                _ => "Chưa xác minh".into(),
+            },
         },
         Fact {
             label: "Dân tộc",
@@ -575,15 +591,22 @@ async fn render_child(
     render_child_with(st, u, id, edit, form_error, None, status).await
 }
 
-async fn render_child_with(
+/// The child page; `section_error` names the section (`circumstances`, `life`) whose form
+/// was refused, with the message.
+pub(crate) async fn render_child_with(
     st: &AppState,
     u: &SignedIn,
     id: i64,
     edit: Option<(BTreeMap<String, String>, Vec<FieldError>)>,
     form_error: Option<String>,
-    circumstance_error: Option<String>,
+    section_error: Option<(&'static str, String)>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    let (circumstance_error, life_error) = match section_error {
+        Some(("circumstances", e)) => (Some(e), None),
+        Some((_, e)) => (None, Some(e)),
+        None => (None, None),
+    };
     let p = principal(u);
     let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(u))?;
     let c = registry::get_child(&st.store, &scoped, id)
@@ -642,7 +665,9 @@ async fn render_child_with(
     .filter(|(_, step)| mang_domain::verification::apply(vstatus, *step, p.role).is_ok())
     .map(|(code, step)| (code, step.label_vi()))
     .collect();
+    let life = crate::life_pages::life_view(st, u, &scoped, &c, life_error).await?;
     let view = ChildView {
+        life,
         verification_label: vstatus.label_vi(),
         checked: match (&c.checked_at, &c.checked_by) {
             (Some(at), Some(by)) => format!("lần cuối {} bởi {by}", iso_to_vn(&at[..10])),
@@ -687,6 +712,10 @@ pub fn describe_change(detail: &str) -> String {
                 let s = x.and_then(|x| x.as_str()).unwrap_or("");
                 if s.len() == 10 && s.as_bytes()[4] == b'-' {
                     iso_to_vn(s)
+                } else if field == "status" {
+                    mang_domain::life::ChildStatus::parse(s)
+                        .map(|x| x.label_vi().to_owned())
+                        .unwrap_or_else(|| s.to_owned())
                 } else {
                     s.to_owned()
                 }
