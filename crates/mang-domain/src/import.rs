@@ -161,7 +161,15 @@ fn err(field: &'static str, message: impl Into<String>) -> FieldError {
 
 /// Check a household row (without the database: unit existence and scope come later).
 pub fn household_row(map: &HeaderMap, row: &[String]) -> Result<HouseholdRecord, Vec<FieldError>> {
-    let g = |f: &str| map.get(row, f);
+    parse_household(|f| map.get(row, f))
+}
+
+/// Check a household given its fields by name (the column names of the import format:
+/// `household_code`, `commune_code`, `village_code`, `head_name`, `address`, `phone`,
+/// `poverty_year`, `poverty_status`), from a spreadsheet row or a form.
+pub fn parse_household<'a>(
+    g: impl Fn(&str) -> &'a str,
+) -> Result<HouseholdRecord, Vec<FieldError>> {
     let mut errors = Vec::new();
     let code = g("household_code");
     if code.is_empty() {

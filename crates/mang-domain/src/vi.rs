@@ -20,6 +20,8 @@ pub const SEARCH_NAME_LETTERS: &str =
     "Từ cuối của ô tìm kiếm phải là tên (hoặc phần đầu của tên) của trẻ.";
 pub const SEARCH_BIRTH_DATE: &str =
     "Ngày sinh để tìm phải có dạng ngày/tháng/năm, ví dụ 05/02/2018.";
+pub const HOUSEHOLDS_PICK_COMMUNE: &str =
+    "Chọn một xã, phường (hoặc thôn, tổ) để xem danh sách hộ.";
 pub const INTERNAL: &str = "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau.";
 
 /// Format a count the Vietnamese way: thousands separated by dots (`100.000`).

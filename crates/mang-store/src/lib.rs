@@ -8,6 +8,7 @@ pub mod circumstances;
 pub mod demo;
 pub mod dialect;
 mod error;
+pub mod households;
 pub mod import;
 pub mod life;
 pub mod password;

@@ -107,6 +107,8 @@ pub struct Household {
     pub commune_name: String,
     pub village_code: Option<String>,
     pub village_name: Option<String>,
+    /// Optimistic version: an edit made against an older one is refused (409).
+    pub version: i64,
     /// Poverty status by year: `poor` (nghèo), `near_poor` (cận nghèo), `escaped` (thoát nghèo).
     pub poverty: Vec<PovertyYear>,
     pub children: Vec<ChildSummary>,
@@ -380,29 +382,42 @@ pub async fn list_children(
 }
 
 /// The children with a personal ID inside the scope (normally one; more are duplicates).
+/// Looked up on the ID's own index and filtered by scope here: with the scope in the SQL,
+/// SQLite (without statistics) preferred the register-order index and scanned the province.
 async fn by_personal_id(
     store: &Store,
     scoped: &Scoped<ViewChildRecord>,
     scope: &mang_domain::access::Scope,
     pid: &str,
 ) -> Result<ChildPage> {
-    let (cond, vals) = scope_filter(scope, "c", 2);
-    let mut all = vec![Val::Text(pid.to_owned())];
-    all.extend(vals);
-    let rows = bind_all(
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT {SUMMARY_COLS} FROM children c WHERE c.personal_id = $1 AND {cond} \
-             ORDER BY c.commune_code, c.name_key, c.id LIMIT 200"
-        ))),
-        all,
-    )
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {SUMMARY_COLS}, c.province_code, c.name_key FROM children c WHERE c.personal_id = $1 LIMIT 1000"
+    )))
+    .bind(pid)
     .fetch_all(store.pool())
     .await?;
+    let mut inside: Vec<&AnyRow> = rows
+        .iter()
+        .filter(|r| {
+            scope.contains(&UnitPath {
+                province: r.get("province_code"),
+                commune: r.get("commune_code"),
+                village: r.get("village_code"),
+            })
+        })
+        .collect();
+    inside.sort_by_key(|r| {
+        (
+            r.get::<String, _>("commune_code"),
+            r.get::<String, _>("name_key"),
+            r.get::<i64, _>("id"),
+        )
+    });
     audited_page(
         store,
         scoped,
         scope,
-        rows.iter().map(summary).collect(),
+        inside.into_iter().map(summary).collect(),
         None,
     )
     .await
@@ -509,7 +524,7 @@ pub async fn get_household(
 ) -> Result<Household> {
     let (cond, vals) = scope_filter(scoped.scope(), "h", 2);
     let sql = format!(
-        "SELECT h.id, h.code, h.head_name, h.address, h.phone, h.province_code, h.commune_code, \
+        "SELECT h.id, h.code, h.head_name, h.address, h.phone, h.province_code, h.commune_code, h.version, \
          cu.name AS commune_name, h.village_code, vu.name AS village_name \
          FROM households h JOIN admin_units cu ON cu.code = h.commune_code \
          LEFT JOIN admin_units vu ON vu.code = h.village_code WHERE h.id = $1 AND {cond}"
@@ -552,6 +567,7 @@ pub async fn get_household(
         commune_name: r.get("commune_name"),
         village_code: r.get("village_code"),
         village_name: r.get("village_name"),
+        version: r.get("version"),
         poverty,
         children,
     };

@@ -337,6 +337,18 @@ pub async fn insert_village(tx: &mut Tx, commune: &Unit, name: &str) -> Result<U
     Ok(unit)
 }
 
+/// The villages (thôn, tổ dân phố) of a commune, in code order (for pickers).
+pub async fn villages_of(store: &Store, commune: &str) -> Result<Vec<Unit>> {
+    let sql = format!(
+        "SELECT {UNIT_COLS} FROM admin_units WHERE level = 'village' AND commune_code = $1 ORDER BY code"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
+        .bind(commune)
+        .fetch_all(store.pool())
+        .await?;
+    Ok(rows.iter().map(Unit::from_row).collect())
+}
+
 /// All communes of a province, in code order (for the demo and pickers).
 pub async fn communes_of(store: &Store, province: &str) -> Result<Vec<Unit>> {
     let sql = format!(

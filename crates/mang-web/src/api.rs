@@ -33,7 +33,10 @@ pub fn routes() -> Router<AppState> {
         .route("/units/{code}/villages", post(add_village))
         .route("/children", get(list_children))
         .route("/children/{id}", get(get_child).patch(edit_child))
-        .route("/households/{id}", get(get_household))
+        .route(
+            "/households/{id}",
+            get(get_household).patch(crate::household_api::update),
+        )
         .route("/households/{id}/children", post(add_child))
         .route(
             "/children/{id}/circumstances",
@@ -47,13 +50,14 @@ pub fn routes() -> Router<AppState> {
         .route("/registry/import", post(crate::exchange::api_import))
         .route("/registry/export", get(crate::exchange::api_export))
         .merge(crate::life_api::routes())
+        .merge(crate::household_api::routes())
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Măng API", version = "1", description = "API JSON của Măng — hệ thống thông tin chăm sóc, bảo vệ trẻ em. Mọi yêu cầu (trừ lấy token) cần `Authorization: Bearer <token>` hoặc cookie phiên; quyền và phạm vi đơn vị giống hệt giao diện web."),
-    paths(create_token, delete_token, me, unit, add_village, list_children, get_child, edit_child, get_household, add_child, list_circumstances, add_circumstance, end_circumstance, verify_child, unit_quality, crate::exchange::api_import, crate::exchange::api_export, crate::life_api::list_events, crate::life_api::add_event, crate::life_api::list_caregivers, crate::life_api::add_caregiver, crate::life_api::end_caregiver, crate::life_api::verify_id, crate::life_api::name_parts, list_users, create_user, list_audit),
-    components(schemas(ApiErrorBody, TokenRequest, TokenResponse, Me, Unit, UnitCounts, UnitDetail, NewVillage, ChildSummary, ChildPage, Child, ChildEdit, Household, crate::error::FieldErrorBody, mang_store::import::ImportReport, mang_store::circumstances::ChildCircumstance, mang_store::circumstances::NewCircumstance, mang_store::circumstances::EndCircumstance, VerifyRequest, mang_store::registry::QualityCheck, mang_store::registry::QualityItem, mang_store::life::ChildEvent, mang_store::life::NewEvent, mang_store::life::ChildCaregiver, mang_store::life::NewCaregiver, mang_store::life::NameSplit, mang_store::import::RowError, PovertyYear, User, NewUserRequest, AuditRow)),
+    paths(create_token, delete_token, me, unit, add_village, list_children, get_child, edit_child, get_household, add_child, list_circumstances, add_circumstance, end_circumstance, verify_child, unit_quality, crate::exchange::api_import, crate::exchange::api_export, crate::life_api::list_events, crate::life_api::add_event, crate::life_api::list_caregivers, crate::life_api::add_caregiver, crate::life_api::end_caregiver, crate::life_api::verify_id, crate::life_api::name_parts, crate::household_api::list, crate::household_api::create, crate::household_api::update, crate::household_api::book, list_users, create_user, list_audit),
+    components(schemas(ApiErrorBody, TokenRequest, TokenResponse, Me, Unit, UnitCounts, UnitDetail, NewVillage, ChildSummary, ChildPage, Child, ChildEdit, Household, crate::error::FieldErrorBody, mang_store::import::ImportReport, mang_store::circumstances::ChildCircumstance, mang_store::circumstances::NewCircumstance, mang_store::circumstances::EndCircumstance, VerifyRequest, mang_store::registry::QualityCheck, mang_store::registry::QualityItem, mang_store::life::ChildEvent, mang_store::life::NewEvent, mang_store::life::ChildCaregiver, mang_store::life::NewCaregiver, mang_store::life::NameSplit, mang_store::households::HouseholdSummary, mang_store::households::HouseholdPage, mang_store::households::HouseholdInput, mang_store::households::HouseholdBook, mang_store::households::BookChild, mang_store::import::RowError, PovertyYear, User, NewUserRequest, AuditRow)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -7,6 +7,8 @@ mod assets;
 mod auth;
 mod error;
 mod exchange;
+mod household_api;
+mod household_pages;
 mod life_api;
 mod life_pages;
 mod pages;
@@ -41,6 +43,7 @@ pub fn app(store: Store) -> Router {
         .merge(pages::routes())
         .merge(exchange::routes())
         .merge(life_pages::routes())
+        .merge(household_pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_handler))
         .route("/healthz", get(|| async { "ok" }))

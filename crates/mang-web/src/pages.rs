@@ -71,7 +71,7 @@ pub(crate) fn layout(u: &SignedIn, current: &str) -> Layout {
     item("Trang chủ", "/", true);
     item("Trẻ em", "/children", p.may(Action::ViewChildRecord));
     // Modules to come (registry, cases, health, indicators, plans): shown, not yet linked.
-    item("Hộ gia đình", "", p.may(Action::ViewChildRecord));
+    item("Hộ gia đình", "/households", p.may(Action::ViewChildRecord));
     item("Ca bảo vệ", "", p.may(Action::ViewChildRecord));
     item("Y tế", "", p.may(Action::ViewChildRecord));
     item("Chỉ tiêu", "", true);

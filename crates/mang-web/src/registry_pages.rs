@@ -848,7 +848,7 @@ async fn render_household(
     let form_error = (!errors.is_empty())
         .then(|| format!("Chưa thêm: {} trường cần sửa (xem bên dưới)", errors.len()));
     let view = HouseholdPage {
-        layout: layout(u, "/children"),
+        layout: layout(u, "/households"),
         village: h.village_name.clone().unwrap_or_default(),
         phone: h.phone.clone().unwrap_or_else(|| "—".into()),
         poverty,
