@@ -118,9 +118,37 @@ impl NameParts {
 /// Key ranges `[from, to)` of `name_key` holding every given name (tên) that begins with a
 /// folded search word, diacritic-insensitively: "an" gives the ranges of "an…", "ăn…" and
 /// "ân…", since the key tells a ă â apart. `None` if the word has no letters or would need
-/// more than `MAX_RANGES` ranges (the caller then searches another way).
+/// more than `MAX_VARIANTS` ranges (the caller then searches another way).
 pub fn given_prefix_ranges(folded_word: &str) -> Option<Vec<(String, String)>> {
-    const MAX_RANGES: usize = 64;
+    Some(
+        word_code_variants(folded_word)?
+            .into_iter()
+            .map(|p| {
+                let to = format!("{p}~");
+                (p, to)
+            })
+            .collect(),
+    )
+}
+
+/// Patterns (`LIKE`) of `name_key` matching a name with a word — after the given name, so
+/// a middle or family name — that begins with the folded word, in any diacritic variant:
+/// the word's codes right after a part end or word separator. They test the key alone
+/// (in the index, without reading the row); a match is then confirmed on the folded name,
+/// since a pattern can rarely also match across code boundaries.
+pub fn later_word_patterns(folded_word: &str) -> Option<Vec<String>> {
+    Some(
+        word_code_variants(folded_word)?
+            .into_iter()
+            .flat_map(|p| [format!("%{PART_END}{p}%"), format!("%{WORD_SEP}{p}%")])
+            .collect(),
+    )
+}
+
+const MAX_VARIANTS: usize = 64;
+
+/// The primary codes of every diacritic variant of a folded word, sorted.
+fn word_code_variants(folded_word: &str) -> Option<Vec<String>> {
     let mut prefixes = vec![String::new()];
     for c in folded_word.chars() {
         let letters: &[&str] = match c {
@@ -134,17 +162,12 @@ pub fn given_prefix_ranges(folded_word: &str) -> Option<Vec<(String, String)>> {
                 prefixes.iter_mut().for_each(|p| push_code(p, code));
                 continue;
             }
-            _ => {
-                let mut buf = [0u8; 4];
-                let s: &str = c.encode_utf8(&mut buf);
-                match ALPHABET.iter().position(|l| *l == s) {
-                    Some(_) => {}
-                    None => continue, // punctuation takes no part in the key
-                }
-                std::slice::from_ref(ALPHABET.iter().find(|l| **l == s)?)
-            }
+            _ => match ALPHABET.iter().find(|l| l.chars().eq(std::iter::once(c))) {
+                Some(l) => std::slice::from_ref(l),
+                None => continue, // punctuation takes no part in the key
+            },
         };
-        if prefixes.len() * letters.len() > MAX_RANGES {
+        if prefixes.len() * letters.len() > MAX_VARIANTS {
             return None;
         }
         prefixes = prefixes
@@ -163,15 +186,7 @@ pub fn given_prefix_ranges(folded_word: &str) -> Option<Vec<(String, String)>> {
         return None;
     }
     prefixes.sort();
-    Some(
-        prefixes
-            .into_iter()
-            .map(|p| {
-                let to = format!("{p}~");
-                (p, to)
-            })
-            .collect(),
-    )
+    Some(prefixes)
 }
 
 // Codes are two characters of [0-9A-Z]; every letter code starts with 1–3 so it sorts
@@ -284,6 +299,28 @@ mod tests {
             given_prefix_ranges("aaaaaa").is_none(),
             "3^6 ranges is too many"
         );
+    }
+
+    #[test]
+    fn later_word_patterns_find_middle_and_family_names_in_the_key() {
+        let has = |word: &str, name: &str| {
+            let k = sort_key(name);
+            // The patterns are all `%x%`: a substring test.
+            later_word_patterns(word)
+                .unwrap()
+                .iter()
+                .any(|p| k.contains(p.trim_matches('%')))
+        };
+        assert!(has("nguyen", "Nguyễn Văn An"));
+        assert!(has("van", "Nguyễn Văn An"));
+        assert!(has("ng", "Nguyễn Văn An"), "a beginning of a word");
+        assert!(
+            !has("an", "Nguyễn Văn An"),
+            "the given name is not a later word"
+        );
+        assert!(!has("tran", "Nguyễn Văn An"));
+        assert!(has("do", "Đỗ Minh Đức"));
+        assert!(!has("guyen", "Nguyễn Văn An"), "inside a word is no match");
     }
 
     #[test]

@@ -209,6 +209,16 @@ fn plan(filter: &ChildFilter, province: &str, commune: &str) -> Result<Plan> {
         ranges = names::given_prefix_ranges(given)
             .ok_or_else(|| bad("q", mang_domain::vi::SEARCH_NAME_LETTERS))?;
         for w in others {
+            // First on the key (in the index: no row read), then exactly on the name.
+            if let Some(patterns) = names::later_word_patterns(w) {
+                conds.push((
+                    format!(
+                        "({})",
+                        vec!["c.name_key LIKE ?"; patterns.len()].join(" OR ")
+                    ),
+                    patterns.into_iter().map(Val::Text).collect(),
+                ));
+            }
             let w = w.replace(['%', '_'], "");
             conds.push((
                 "(' ' || c.name_folded) LIKE ?".into(),
@@ -229,14 +239,11 @@ fn plan(filter: &ChildFilter, province: &str, commune: &str) -> Result<Plan> {
     }
     if let Some(g) = filter.group.as_deref().filter(|g| !g.is_empty()) {
         conds.push((
-            "c.id IN (SELECT child_id FROM child_circumstances WHERE province_code = ? \
-             AND commune_code = ? AND code = ? AND end_date IS NULL)"
-                .into(),
-            vec![
-                Val::Text(province.to_owned()),
-                Val::Text(commune.to_owned()),
-                Val::Text(g.to_owned()),
-            ],
+            format!(
+                "c.id IN (SELECT child_id FROM child_circumstances WHERE province_code = '{province}' \
+                 AND commune_code = '{commune}' AND code = ? AND end_date IS NULL)"
+            ),
+            vec![Val::Text(g.to_owned())],
         ));
     }
     Ok(Plan {
@@ -300,62 +307,90 @@ pub async fn list_children(
         .filter(|(_, c)| *c >= after_commune)
         .collect();
     communes.sort_by(|a, b| a.1.cmp(&b.1));
+    // The cursor's key is inlined below: it must be a key ([0-9A-Z]), else start over.
+    let (after_commune, after_key, after_id) = if after_key
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+    {
+        (after_commune, after_key, after_id)
+    } else {
+        (String::new(), String::new(), 0)
+    };
+    let plan = plan(filter, "{P}", "{C}")?;
+    // The filter's values are bound once ($1…) and shared by every part of the query.
+    let mut vals: Vec<Val> = vec![Val::Int(PAGE_SIZE + 1)];
+    let mut extra = String::new();
+    if let Some(v) = &scope.path.village {
+        vals.push(Val::Text(v.clone()));
+        extra.push_str(&format!(" AND c.village_code = ${}", vals.len()));
+    }
+    for (cond, cvals) in &plan.conds {
+        let mut parts = cond.split('?');
+        extra.push_str(" AND ");
+        extra.push_str(parts.next().unwrap_or_default());
+        for (part, v) in parts.zip(cvals) {
+            vals.push(v.clone());
+            extra.push_str(&format!("${}", vals.len()));
+            extra.push_str(part);
+        }
+    }
+    // Walk the communes in batches that grow (1, 4, 16… communes): a dense list fills its
+    // page from the first commune, a rare name is looked for in few round trips. Each
+    // batch is one query: a `UNION ALL` of one key range of one commune per part (codes and
+    // keys inlined — they are [0-9A-Z~-] by construction or checked above).
+    let inline_ok = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'~')
+    };
     let mut rows: Vec<AnyRow> = Vec::new();
-    'walk: for (province, commune) in &communes {
-        let plan = plan(filter, province, commune)?;
-        let (key, id) = if *commune == after_commune {
-            (after_key.clone(), after_id)
-        } else {
-            (String::new(), 0)
-        };
-        for (from, to) in &plan.ranges {
-            if *to <= key {
-                continue;
+    let mut batch = 1usize;
+    let mut rest: &[(String, String)] = &communes;
+    while !rest.is_empty() && rows.len() as i64 <= PAGE_SIZE {
+        let take = batch.min(rest.len()).min((400 / plan.ranges.len()).max(1));
+        let (now, later) = rest.split_at(take);
+        rest = later;
+        batch *= 4;
+        let mut parts = Vec::new();
+        for (province, commune) in now {
+            if !inline_ok(province) || !inline_ok(commune) {
+                return Err(StoreError::NotFound);
             }
-            // The cursor bounds the range from below (`from`); the rows of the cursor's own
-            // key up to its id are excluded by a non-range term, so that the index range
-            // stays [from, to) (an `OR` here made SQLite scan from the cursor).
-            let from = from.max(&key).clone();
-            let mut sql = format!(
-                "SELECT {SUMMARY_COLS}, c.name_key FROM children c \
-                 WHERE c.province_code = $1 AND c.commune_code = $2 AND c.name_key >= $3 \
-                 AND c.name_key < $4 AND NOT (c.name_key = $5 AND c.id <= $6)"
-            );
-            let mut vals = vec![
-                Val::Text(province.clone()),
-                Val::Text(commune.clone()),
-                Val::Text(from),
-                Val::Text(to.clone()),
-                Val::Text(key.clone()),
-                Val::Int(id),
-                Val::Int(PAGE_SIZE + 1 - rows.len() as i64),
-            ];
-            if let Some(v) = &scope.path.village {
-                sql.push_str(&format!(" AND c.village_code = ${}", vals.len() + 1));
-                vals.push(Val::Text(v.clone()));
-            }
-            for (cond, cvals) in &plan.conds {
-                let mut numbered = String::new();
-                let mut parts = cond.split('?');
-                numbered.push_str(parts.next().unwrap_or_default());
-                for (part, v) in parts.zip(cvals) {
-                    vals.push(v.clone());
-                    numbered.push_str(&format!("${}", vals.len()));
-                    numbered.push_str(part);
+            let (key, id) = if *commune == after_commune {
+                (after_key.as_str(), after_id)
+            } else {
+                ("", 0)
+            };
+            for (from, to) in &plan.ranges {
+                if to.as_str() <= key {
+                    continue;
                 }
-                sql.push_str(" AND ");
-                sql.push_str(&numbered);
-            }
-            sql.push_str(" ORDER BY c.name_key, c.id LIMIT $7");
-            rows.extend(
-                bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
-                    .fetch_all(store.pool())
-                    .await?,
-            );
-            if rows.len() as i64 > PAGE_SIZE {
-                break 'walk;
+                // The cursor bounds the range from below (`from`); the rows of the cursor's
+                // own key up to its id are left out by a non-range term, so that the index
+                // range stays [from, to) (an `OR` here made SQLite scan from the cursor).
+                let from = from.as_str().max(key);
+                parts.push(format!(
+                    "SELECT * FROM (SELECT {SUMMARY_COLS}, c.name_key FROM children c \
+                     WHERE c.province_code = '{province}' AND c.commune_code = '{commune}' \
+                     AND c.name_key >= '{from}' AND c.name_key < '{to}' \
+                     AND NOT (c.name_key = '{key}' AND c.id <= {id}){} \
+                     ORDER BY c.name_key, c.id LIMIT $1) AS t{}",
+                    extra.replace("{P}", province).replace("{C}", commune),
+                    parts.len()
+                ));
             }
         }
+        if parts.is_empty() {
+            continue;
+        }
+        let sql = format!(
+            "SELECT * FROM ({}) AS u ORDER BY u.commune_code, u.name_key, u.id LIMIT $1",
+            parts.join(" UNION ALL ")
+        );
+        rows.extend(
+            bind_all(sqlx::query(AssertSqlSafe(sql)), vals.clone())
+                .fetch_all(store.pool())
+                .await?,
+        );
     }
     let more = rows.len() as i64 > PAGE_SIZE;
     let rows = &rows[..rows.len().min(PAGE_SIZE as usize)];

@@ -377,6 +377,18 @@ async fn special_circumstances_are_dated_sourced_ended_and_scoped() {
     let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"]
         .as_i64()
         .unwrap();
+    // The child is found by its group (an open circumstance), province-wide too.
+    let by_group = |who: &'static str| {
+        let app = &app;
+        async move {
+            let api = app.api_for_demo(who).await;
+            let (status, body) = api.get("/api/v1/children?group=orphan_both").await;
+            assert_eq!(status, 200, "{body}");
+            body.contains(&format!("\"id\":{},", f.child_id))
+        }
+    };
+    assert!(by_group("xa").await);
+    assert!(by_group("tinh").await);
     let (status, _) = api
         .send(Method::POST, &path, Some(serde_json::json!({ "code": "orphan_both", "start_date": "01/04/2024", "source": "x" })))
         .await;
