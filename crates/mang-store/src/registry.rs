@@ -184,6 +184,7 @@ struct Plan {
     conds: Vec<(String, Vec<Val>)>,
 }
 
+/// `province` and `commune` are the SQL expressions (parameters) of the commune walked.
 fn plan(filter: &ChildFilter, province: &str, commune: &str) -> Result<Plan> {
     let mut conds: Vec<(String, Vec<Val>)> = Vec::new();
     let mut ranges = vec![(String::new(), "~".to_owned())];
@@ -240,8 +241,8 @@ fn plan(filter: &ChildFilter, province: &str, commune: &str) -> Result<Plan> {
     if let Some(g) = filter.group.as_deref().filter(|g| !g.is_empty()) {
         conds.push((
             format!(
-                "c.id IN (SELECT child_id FROM child_circumstances WHERE province_code = '{province}' \
-                 AND commune_code = '{commune}' AND code = ? AND end_date IS NULL)"
+                "c.id IN (SELECT child_id FROM child_circumstances WHERE province_code = {province} \
+                 AND commune_code = {commune} AND code = ? AND end_date IS NULL)"
             ),
             vec![Val::Text(g.to_owned())],
         ));
@@ -307,90 +308,92 @@ pub async fn list_children(
         .filter(|(_, c)| *c >= after_commune)
         .collect();
     communes.sort_by(|a, b| a.1.cmp(&b.1));
-    // The cursor's key is inlined below: it must be a key ([0-9A-Z]), else start over.
-    let (after_commune, after_key, after_id) = if after_key
-        .bytes()
-        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-    {
-        (after_commune, after_key, after_id)
-    } else {
-        (String::new(), String::new(), 0)
-    };
-    let plan = plan(filter, "{P}", "{C}")?;
-    // The filter's values are bound once ($1…) and shared by every part of the query.
-    let mut vals: Vec<Val> = vec![Val::Int(PAGE_SIZE + 1)];
+    let plan = plan(filter, "$1", "$2")?;
+    // One query text for every commune (a prepared statement reused): $1 province, $2
+    // commune, $3..$4 the key span, $5/$6 the cursor, $7 the limit, then the filter's values.
+    let (span_from, span_to) = (
+        plan.ranges
+            .iter()
+            .map(|r| r.0.clone())
+            .min()
+            .unwrap_or_default(),
+        plan.ranges
+            .iter()
+            .map(|r| r.1.clone())
+            .max()
+            .unwrap_or_default(),
+    );
+    let mut fixed: Vec<Val> = Vec::new();
     let mut extra = String::new();
+    let mut push = |extra: &mut String, v: Val| {
+        fixed.push(v);
+        extra.push_str(&format!("${}", 7 + fixed.len()));
+    };
+    if plan.ranges.len() > 1 {
+        // The given name's variants inside the span (tested in the index).
+        extra.push_str(" AND (");
+        for (i, (from, to)) in plan.ranges.iter().enumerate() {
+            if i > 0 {
+                extra.push_str(" OR ");
+            }
+            extra.push_str("(c.name_key >= ");
+            push(&mut extra, Val::Text(from.clone()));
+            extra.push_str(" AND c.name_key < ");
+            push(&mut extra, Val::Text(to.clone()));
+            extra.push(')');
+        }
+        extra.push(')');
+    }
     if let Some(v) = &scope.path.village {
-        vals.push(Val::Text(v.clone()));
-        extra.push_str(&format!(" AND c.village_code = ${}", vals.len()));
+        extra.push_str(" AND c.village_code = ");
+        push(&mut extra, Val::Text(v.clone()));
     }
     for (cond, cvals) in &plan.conds {
         let mut parts = cond.split('?');
         extra.push_str(" AND ");
         extra.push_str(parts.next().unwrap_or_default());
         for (part, v) in parts.zip(cvals) {
-            vals.push(v.clone());
-            extra.push_str(&format!("${}", vals.len()));
+            push(&mut extra, v.clone());
             extra.push_str(part);
         }
     }
-    // Walk the communes in batches that grow (1, 4, 16… communes): a dense list fills its
-    // page from the first commune, a rare name is looked for in few round trips. Each
-    // batch is one query: a `UNION ALL` of one key range of one commune per part (codes and
-    // keys inlined — they are [0-9A-Z~-] by construction or checked above).
-    let inline_ok = |s: &str| {
-        s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'~')
-    };
+    // The cursor bounds the span from below; the rows of the cursor's own key up to its id
+    // are left out by a non-range term, so that the index range stays [from, to) (an `OR`
+    // there made SQLite scan from the cursor).
+    let sql = format!(
+        "SELECT {SUMMARY_COLS}, c.name_key FROM children c \
+         WHERE c.province_code = $1 AND c.commune_code = $2 AND c.name_key >= $3 \
+         AND c.name_key < $4 AND NOT (c.name_key = $5 AND c.id <= $6){extra} \
+         ORDER BY c.name_key, c.id LIMIT $7"
+    );
     let mut rows: Vec<AnyRow> = Vec::new();
-    let mut batch = 1usize;
-    let mut rest: &[(String, String)] = &communes;
-    while !rest.is_empty() && rows.len() as i64 <= PAGE_SIZE {
-        let take = batch.min(rest.len()).min((400 / plan.ranges.len()).max(1));
-        let (now, later) = rest.split_at(take);
-        rest = later;
-        batch *= 4;
-        let mut parts = Vec::new();
-        for (province, commune) in now {
-            if !inline_ok(province) || !inline_ok(commune) {
-                return Err(StoreError::NotFound);
-            }
-            let (key, id) = if *commune == after_commune {
-                (after_key.as_str(), after_id)
-            } else {
-                ("", 0)
-            };
-            for (from, to) in &plan.ranges {
-                if to.as_str() <= key {
-                    continue;
-                }
-                // The cursor bounds the range from below (`from`); the rows of the cursor's
-                // own key up to its id are left out by a non-range term, so that the index
-                // range stays [from, to) (an `OR` here made SQLite scan from the cursor).
-                let from = from.as_str().max(key);
-                parts.push(format!(
-                    "SELECT * FROM (SELECT {SUMMARY_COLS}, c.name_key FROM children c \
-                     WHERE c.province_code = '{province}' AND c.commune_code = '{commune}' \
-                     AND c.name_key >= '{from}' AND c.name_key < '{to}' \
-                     AND NOT (c.name_key = '{key}' AND c.id <= {id}){} \
-                     ORDER BY c.name_key, c.id LIMIT $1) AS t{}",
-                    extra.replace("{P}", province).replace("{C}", commune),
-                    parts.len()
-                ));
-            }
-        }
-        if parts.is_empty() {
+    for (province, commune) in &communes {
+        let (key, id) = if *commune == after_commune {
+            (after_key.clone(), after_id)
+        } else {
+            (String::new(), 0)
+        };
+        if span_to <= key {
             continue;
         }
-        let sql = format!(
-            "SELECT * FROM ({}) AS u ORDER BY u.commune_code, u.name_key, u.id LIMIT $1",
-            parts.join(" UNION ALL ")
-        );
+        let mut vals = vec![
+            Val::Text(province.clone()),
+            Val::Text(commune.clone()),
+            Val::Text(span_from.clone().max(key.clone())),
+            Val::Text(span_to.clone()),
+            Val::Text(key),
+            Val::Int(id),
+            Val::Int(PAGE_SIZE + 1 - rows.len() as i64),
+        ];
+        vals.extend(fixed.iter().cloned());
         rows.extend(
-            bind_all(sqlx::query(AssertSqlSafe(sql)), vals.clone())
+            bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
                 .fetch_all(store.pool())
                 .await?,
         );
+        if rows.len() as i64 > PAGE_SIZE {
+            break;
+        }
     }
     let more = rows.len() as i64 > PAGE_SIZE;
     let rows = &rows[..rows.len().min(PAGE_SIZE as usize)];
