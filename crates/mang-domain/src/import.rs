@@ -5,6 +5,7 @@
 
 use crate::registry::{FieldError, RawChild};
 use crate::text;
+use serde::Serialize;
 
 /// One column of a sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,12 +251,67 @@ pub fn parse_household<'a>(
     })
 }
 
+/// Where an import is: reading the file, checking its rows, writing the good rows, done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportPhase {
+    Read,
+    Validate,
+    Apply,
+    Done,
+}
+
+/// How far an import has come: `done` of `total` rows in `phase`. Checking counts the
+/// non-empty rows of the file, writing the rows to be added; `total` is 0 while the file
+/// is read (its size in rows is not known before it is parsed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImportProgress {
+    pub phase: ImportPhase,
+    pub done: u64,
+    pub total: u64,
+}
+
+impl ImportProgress {
+    pub const fn new(phase: ImportPhase, done: u64, total: u64) -> Self {
+        ImportProgress { phase, done, total }
+    }
+
+    /// What a progress bar says, e.g. «Đang kiểm tra dòng 12.000/100.000».
+    pub fn text_vi(&self) -> String {
+        let (done, total) = (
+            crate::vi::number(self.done as i64),
+            crate::vi::number(self.total as i64),
+        );
+        match self.phase {
+            ImportPhase::Read => "Đang đọc tệp…".into(),
+            ImportPhase::Validate => format!("Đang kiểm tra dòng {done}/{total}"),
+            ImportPhase::Apply => format!("Đang ghi vào cơ sở dữ liệu… {done}/{total} dòng"),
+            ImportPhase::Done => format!("Đã xong: {total} dòng"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn progress_reads_in_vietnamese_with_dotted_thousands() {
+        let p = |phase, done, total| ImportProgress::new(phase, done, total).text_vi();
+        assert_eq!(p(ImportPhase::Read, 0, 0), "Đang đọc tệp…");
+        assert_eq!(
+            p(ImportPhase::Validate, 12_000, 100_000),
+            "Đang kiểm tra dòng 12.000/100.000"
+        );
+        assert_eq!(
+            p(ImportPhase::Apply, 5_000, 20_000),
+            "Đang ghi vào cơ sở dữ liệu… 5.000/20.000 dòng"
+        );
+        assert_eq!(p(ImportPhase::Done, 3, 3), "Đã xong: 3 dòng");
     }
 
     #[test]

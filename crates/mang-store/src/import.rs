@@ -12,6 +12,7 @@ use mang_domain::access::{EditChildRecord, ExportPersonalData, Scoped};
 use mang_domain::demo::PovertyStatus;
 use mang_domain::import::{
     CHILD_COLUMNS, CHILD_SHEET, HOUSEHOLD_COLUMNS, HOUSEHOLD_SHEET, HeaderMap, HouseholdRecord,
+    ImportPhase, ImportProgress,
 };
 use mang_domain::names;
 use mang_domain::registry::{ChildRecord, field_label, parse_child};
@@ -65,14 +66,64 @@ fn is_sheet(t: &Table, name: &str, columns: &[mang_domain::import::Column]) -> b
             .is_some_and(|h| HeaderMap::new(columns, h).is_ok())
 }
 
-/// Check and import `tables` (the sheets of one .xlsx, or one CSV file).
+/// Rows checked between two progress reports while checking (cheap, and often enough for
+/// a bar to move on a 100,000-row file).
+const PROGRESS_EVERY: u64 = 1000;
+
+/// Non-empty data rows of a sheet whose header row is recognised (the rows that will be
+/// checked), 0 for a missing sheet or an unrecognised header.
+fn rows_to_check(t: Option<&Table>, columns: &[mang_domain::import::Column]) -> u64 {
+    t.filter(|t| {
+        t.rows
+            .first()
+            .is_some_and(|h| HeaderMap::new(columns, h).is_ok())
+    })
+    .map_or(0, |t| {
+        t.rows
+            .iter()
+            .skip(1)
+            .filter(|r| !r.iter().all(|c| c.trim().is_empty()))
+            .count() as u64
+    })
+}
+
+/// Read a file (`file_name` giving its kind, .xlsx or .csv) and import it: the one way of
+/// a file into the registry for the web, the API and the command line. `progress` hears
+/// the reading, then every step of [`import_registry`].
+pub async fn import_file(
+    store: &Store,
+    who: Importer<'_>,
+    file_name: &str,
+    bytes: Vec<u8>,
+    as_of: time::Date,
+    mut progress: impl FnMut(ImportProgress),
+) -> Result<ImportReport> {
+    progress(ImportProgress::new(ImportPhase::Read, 0, 0));
+    // Parsing a large .xlsx takes seconds of CPU: keep it off the async workers.
+    let name = file_name.to_owned();
+    let tables = tokio::task::spawn_blocking(move || mang_docs::read_bytes(&name, &bytes))
+        .await
+        .map_err(|e| StoreError::Invalid {
+            field: "file",
+            message: e.to_string(),
+        })?
+        .map_err(|e| StoreError::Invalid {
+            field: "file",
+            message: e.to_string(),
+        })?;
+    import_registry(store, who, &tables, file_name, as_of, progress).await
+}
+
+/// Check and import `tables` (the sheets of one .xlsx, or one CSV file), reporting to
+/// `progress` every 1,000 rows checked and every chunk written, and once
+/// done (`done == total ==` rows read).
 pub async fn import_registry(
     store: &Store,
     who: Importer<'_>,
     tables: &[Table],
     file_name: &str,
     as_of: time::Date,
-    mut progress: impl FnMut(&str),
+    mut progress: impl FnMut(ImportProgress),
 ) -> Result<ImportReport> {
     let mut report = ImportReport::default();
     let hh_table = tables
@@ -92,9 +143,22 @@ pub async fn import_registry(
                 "Không nhận ra trang tính «{HOUSEHOLD_SHEET}» hay «{CHILD_SHEET}»: dòng tiêu đề phải có các cột bắt buộc (xem mẫu nhập liệu)"
             ),
         });
+        progress(ImportProgress::new(ImportPhase::Done, 0, 0));
         return Ok(report);
     }
     let mut errors: Vec<RowError> = Vec::new();
+    let to_check =
+        rows_to_check(hh_table, &HOUSEHOLD_COLUMNS) + rows_to_check(ch_table, &CHILD_COLUMNS);
+    let mut checking = |rows_read: usize| {
+        if (rows_read as u64).is_multiple_of(PROGRESS_EVERY) {
+            progress(ImportProgress::new(
+                ImportPhase::Validate,
+                rows_read as u64,
+                to_check,
+            ));
+        }
+    };
+    checking(0);
 
     // ---- households ----
     let mut households: Vec<(usize, HouseholdRecord)> = Vec::new();
@@ -111,6 +175,7 @@ pub async fn import_registry(
                         continue;
                     }
                     report.rows_read += 1;
+                    checking(report.rows_read);
                     let n = i + 1;
                     match mang_domain::import::household_row(&map, row) {
                         Ok(h) => {
@@ -148,7 +213,6 @@ pub async fn import_registry(
             None => {}
         }
     }
-    progress("Đã kiểm tra hộ gia đình");
 
     // Units named in the file, with their province, checked against the importer's scope.
     let mut unit_codes: HashSet<String> = HashSet::new();
@@ -251,6 +315,7 @@ pub async fn import_registry(
                 continue;
             }
             report.rows_read += 1;
+            checking(report.rows_read);
             let n = i + 1;
             let (hh, raw) = mang_domain::import::child_row(map, row);
             let mut row_errors = Vec::new();
@@ -277,7 +342,11 @@ pub async fn import_registry(
             errors.extend(row_errors);
         }
     }
-    progress("Đã kiểm tra trẻ em");
+    progress(ImportProgress::new(
+        ImportPhase::Validate,
+        report.rows_read as u64,
+        to_check,
+    ));
 
     // Households the children point at: in this file, or already stored (and in scope).
     let b = store.backend();
@@ -319,7 +388,6 @@ pub async fn import_registry(
     .iter()
     .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1).to_lowercase(), r.get::<String, _>(2)))
     .collect();
-    progress("Đã đối chiếu với cơ sở dữ liệu");
 
     let mut new_households = Vec::new();
     let mut file_households: HashMap<String, UnitPath> = HashMap::new();
@@ -387,6 +455,9 @@ pub async fn import_registry(
     report.errors = errors;
 
     // ---- write the good rows, one transaction ----
+    let to_write = (new_households.len() + new_children.len()) as u64;
+    let mut written: u64 = 0;
+    progress(ImportProgress::new(ImportPhase::Apply, 0, to_write));
     let now = now_text();
     let mut tx = store.begin_write().await?;
     for part in new_households.chunks(5000) {
@@ -429,9 +500,10 @@ pub async fn import_registry(
             .execute(&mut *tx)
             .await?;
         }
+        written += part.len() as u64;
+        progress(ImportProgress::new(ImportPhase::Apply, written, to_write));
     }
     report.households_added = new_households.len();
-    progress("Đã ghi hộ gia đình");
     const CHILD_COLS: [&str; 18] = [
         "full_name",
         "name_folded",
@@ -503,6 +575,8 @@ pub async fn import_registry(
         .bind(&now)
         .execute(&mut *tx)
         .await?;
+        written += part.len() as u64;
+        progress(ImportProgress::new(ImportPhase::Apply, written, to_write));
     }
     report.children_added = new_children.len();
     let (actor, path) = match &who {
@@ -526,7 +600,8 @@ pub async fn import_registry(
     )
     .await?;
     tx.commit().await?;
-    progress("Đã ghi trẻ em");
+    let rows = report.rows_read as u64;
+    progress(ImportProgress::new(ImportPhase::Done, rows, rows));
     Ok(report)
 }
 

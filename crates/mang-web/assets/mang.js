@@ -2,7 +2,10 @@
  * form[data-confirm=TEXT]: confirm(TEXT) before submit.
  * button[data-busy=TEXT]: after submit, disabled and relabelled TEXT (no double submit).
  * input[data-filter-target=ID]: hide rows of table#ID not containing every typed word
- * (case, diacritics, đ/d ignored); data-filter-count=ID2 gets the row count. */
+ * (case, diacritics, đ/d ignored); data-filter-count=ID2 gets the row count.
+ * progress[data-status=URL]: poll URL (JSON {done, total, text, finished}) every second,
+ * move the bar and put text into #data-status-text; reload the page once finished (the
+ * page then shows the result). Without JS the page refreshes itself (noscript meta). */
 (function () {
   "use strict";
   var d = document, SENT = "data-mang-sent", OLD = "data-busy-label";
@@ -69,8 +72,28 @@
     var el = e.target;
     if (el.hasAttribute && el.hasAttribute("data-filter-target")) filter(el);
   });
+  function poll(bar) {
+    var url = bar.getAttribute("data-status");
+    var label = d.getElementById(bar.getAttribute("data-status-text") || "");
+    function tick() {
+      if (!window.fetch) return window.location.reload();
+      fetch(url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+        .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+        .then(function (s) {
+          if (s.finished) return window.location.reload();
+          if (s.total > 0) { bar.max = s.total; bar.value = s.done; } else bar.removeAttribute("value");
+          if (label) label.textContent = s.text;
+          setTimeout(tick, 1000);
+        })
+        // gone (expired, signed out) or unreachable: the page itself says what happened
+        .catch(function () { window.location.reload(); });
+    }
+    setTimeout(tick, 500);
+  }
+
   function init() {
     each(d.querySelectorAll("input[data-filter-target]"), function (i) { if (i.value) filter(i); });
+    each(d.querySelectorAll("progress[data-status]"), poll);
   }
   if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", init);
   else init();

@@ -1,6 +1,7 @@
-//! Registry import and export over the web: the template download, the upload page (every
-//! problem listed with sheet, row, column; the full report downloadable as .xlsx), and
-//! exports of a unit (personal data: only roles allowed to export; audited).
+//! Registry import and export over the web: the template download, the upload page (the
+//! import runs as a background job whose page shows a progress bar, then every problem
+//! listed with sheet, row, column; the full report downloadable as .xlsx), and exports of
+//! a unit (personal data: only roles allowed to export; audited).
 
 use crate::AppState;
 use crate::auth::MaybeUser;
@@ -12,15 +13,16 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use mang_domain::access::{EditChildRecord, ExportPersonalData};
+use mang_domain::access::{EditChildRecord, ExportPersonalData, Scoped};
+use mang_domain::import::{ImportPhase, ImportProgress};
 use mang_domain::vi;
 use mang_store::StoreError;
 use mang_store::import::{self, ImportReport, Importer};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Largest upload accepted (a 2.5-million-child province exports to ~150 MB; imports are
@@ -53,11 +55,72 @@ impl Reports {
     }
 }
 
+/// How long an import job and its result stay visible.
+const JOB_KEPT: Duration = Duration::from_secs(3600);
+
+/// An import running in the background (or finished): whose it is, the file, how far it is.
+#[derive(Debug)]
+struct Job {
+    user: i64,
+    file: String,
+    state: Mutex<JobState>,
+}
+
+#[derive(Debug, Clone)]
+struct JobState {
+    progress: ImportProgress,
+    /// Set once finished: the report to show, or why the import could not run.
+    outcome: Option<Result<ReportView, String>>,
+}
+
+impl Job {
+    fn state(&self) -> JobState {
+        self.state.lock().expect("job lock").clone()
+    }
+
+    fn update(&self, f: impl FnOnce(&mut JobState)) {
+        f(&mut self.state.lock().expect("job lock"));
+    }
+}
+
+/// Import jobs, each visible only to the user who started it, for an hour.
+#[derive(Debug, Default)]
+pub struct Jobs {
+    inner: Mutex<HashMap<String, (Instant, Arc<Job>)>>,
+}
+
+impl Jobs {
+    fn start(&self, user: i64, file: &str) -> (String, Arc<Job>) {
+        let key = crate::auth::random_hex();
+        let job = Arc::new(Job {
+            user,
+            file: file.to_owned(),
+            state: Mutex::new(JobState {
+                progress: ImportProgress::new(ImportPhase::Read, 0, 0),
+                outcome: None,
+            }),
+        });
+        let mut m = self.inner.lock().expect("jobs lock");
+        m.retain(|_, (t, _)| t.elapsed() < JOB_KEPT);
+        m.insert(key.clone(), (Instant::now(), job.clone()));
+        (key, job)
+    }
+
+    fn get(&self, user: i64, key: &str) -> Option<Arc<Job>> {
+        let m = self.inner.lock().expect("jobs lock");
+        m.get(key)
+            .filter(|(t, j)| j.user == user && t.elapsed() < JOB_KEPT)
+            .map(|(_, j)| j.clone())
+    }
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/registry/template.xlsx", get(template))
         .route("/registry/export", get(export))
         .route("/registry/import", get(import_form).post(import_upload))
+        .route("/registry/import/jobs/{key}", get(import_job))
+        .route("/registry/import/jobs/{key}/status", get(import_job_status))
         .route("/registry/import/errors/{key}", get(error_report))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD))
 }
@@ -150,8 +213,19 @@ struct ImportPage {
     layout: Layout,
     report: Option<ReportView>,
     form_error: Option<String>,
+    /// An import still running: the page shows its progress instead of the form.
+    running: Option<RunningView>,
 }
 
+struct RunningView {
+    file: String,
+    key: String,
+    done: u64,
+    total: u64,
+    text: String,
+}
+
+#[derive(Debug, Clone)]
 struct ReportView {
     file: String,
     rows_read: String,
@@ -173,6 +247,7 @@ async fn import_form(m: MaybeUser) -> Result<Response, PageError> {
         layout: layout(&u, "/children"),
         report: None,
         form_error: None,
+        running: None,
     }))
 }
 
@@ -203,6 +278,9 @@ async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>, String), Str
     Ok((name, bytes, csrf))
 }
 
+/// The upload: checked for the user's right and the CSRF token, then imported in the
+/// background; the browser is sent to the job's page (303), which shows the progress and
+/// then the report.
 async fn import_upload(
     State(st): State<AppState>,
     m: MaybeUser,
@@ -212,50 +290,136 @@ async fn import_upload(
     let scoped = principal(&u)
         .scoped::<EditChildRecord>()
         .map_err(|_| denied(&u))?;
-    let page = |report, form_error| ImportPage {
-        layout: layout(&u, "/children"),
-        report,
-        form_error,
-    };
     let (name, bytes, csrf) = match read_upload(mp).await {
         Ok(x) => x,
         Err(msg) => {
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render(&page(None, Some(msg))),
-            )
-                .into_response());
+            let page = ImportPage {
+                layout: layout(&u, "/children"),
+                report: None,
+                form_error: Some(msg),
+                running: None,
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
         }
     };
     check_csrf(&u, &csrf)?;
-    let tables = match mang_docs::read_bytes(&name, &bytes).map_err(|e| e.to_string()) {
-        Ok(t) => t,
-        Err(msg) => {
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render(&page(None, Some(msg))),
-            )
-                .into_response());
+    let (key, job) = st.jobs.start(principal(&u).user_id, &name);
+    tokio::spawn(run_job(st, scoped, name, bytes, job));
+    Ok(Redirect::to(&format!("/registry/import/jobs/{key}")).into_response())
+}
+
+/// Run one import job to its end, recording its progress and then its outcome.
+async fn run_job(
+    st: AppState,
+    scoped: Scoped<EditChildRecord>,
+    name: String,
+    bytes: Vec<u8>,
+    job: Arc<Job>,
+) {
+    let as_of = crate::api::today();
+    let (store, reports, watched) = (st.store.clone(), st.reports.clone(), job.clone());
+    // A task of its own, so that a panic ends the job as failed instead of leaving it running.
+    let work = tokio::spawn(async move {
+        let report =
+            import::import_file(&store, Importer::User(&scoped), &name, bytes, as_of, |p| {
+                watched.update(|s| s.progress = p)
+            })
+            .await?;
+        let download = if report.errors.is_empty() {
+            None
+        } else {
+            let bytes = import::error_report_xlsx(&report)?;
+            Some(reports.put(scoped.actor().user_id, bytes))
+        };
+        Ok::<_, StoreError>(view_of(&name, &report, download))
+    });
+    let outcome = match work.await {
+        Ok(Ok(view)) => Ok(view),
+        Ok(Err(e)) => Err(crate::error::classify(&e).1),
+        Err(e) => {
+            tracing::error!(error = %e, "import job failed");
+            Err(vi::INTERNAL.to_owned())
         }
     };
-    let report = import::import_registry(
-        &st.store,
-        Importer::User(&scoped),
-        &tables,
-        &name,
-        crate::api::today(),
-        |_| {},
+    job.update(|s| s.outcome = Some(outcome));
+}
+
+fn job_gone(u: &crate::auth::SignedIn) -> PageError {
+    crate::pages::fail(
+        u,
+        StatusCode::NOT_FOUND,
+        "Không tìm thấy lần nhập này (kết quả giữ 1 giờ). Hãy nhập lại tệp.",
     )
-    .await
-    .map_err(|e| store_fail(&u, e))?;
-    let download = if report.errors.is_empty() {
-        None
-    } else {
-        let bytes = import::error_report_xlsx(&report).map_err(|e| store_fail(&u, e))?;
-        Some(st.reports.put(principal(&u).user_id, bytes))
+}
+
+/// The page of an import job: its progress while it runs (refreshing itself without
+/// JavaScript, polled by `mang.js` with it), then the same report as ever.
+async fn import_job(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(key): Path<String>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    principal(&u)
+        .scoped::<EditChildRecord>()
+        .map_err(|_| denied(&u))?;
+    let job = st
+        .jobs
+        .get(principal(&u).user_id, &key)
+        .ok_or_else(|| job_gone(&u))?;
+    let state = job.state();
+    let mut page = ImportPage {
+        layout: layout(&u, "/children"),
+        report: None,
+        form_error: None,
+        running: None,
     };
-    let view = view_of(&name, &report, download);
-    Ok(render(&page(Some(view), None)))
+    match state.outcome {
+        Some(Ok(view)) => page.report = Some(view),
+        Some(Err(msg)) => page.form_error = Some(msg),
+        None => {
+            page.running = Some(RunningView {
+                file: job.file.clone(),
+                key,
+                done: state.progress.done,
+                total: state.progress.total,
+                text: state.progress.text_vi(),
+            })
+        }
+    }
+    Ok(render(&page))
+}
+
+/// What `mang.js` polls while an import runs.
+#[derive(Serialize)]
+struct JobStatus {
+    #[serde(flatten)]
+    progress: ImportProgress,
+    /// The progress in words, e.g. «Đang kiểm tra dòng 12.000/100.000».
+    text: String,
+    /// Finished (with a report, or with `error`): time to reload the page.
+    finished: bool,
+    error: Option<String>,
+}
+
+async fn import_job_status(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(key): Path<String>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let job = st
+        .jobs
+        .get(principal(&u).user_id, &key)
+        .ok_or_else(|| job_gone(&u))?;
+    let state = job.state();
+    let status = JobStatus {
+        progress: state.progress,
+        text: state.progress.text_vi(),
+        finished: state.outcome.is_some(),
+        error: state.outcome.and_then(|o| o.err()),
+    };
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(status)).into_response())
 }
 
 fn view_of(name: &str, r: &ImportReport, download: Option<String>) -> ReportView {
@@ -292,6 +456,9 @@ async fn error_report(
 
 /// Import a registry file (.xlsx or .csv, multipart field `file`). Returns the report;
 /// the good rows are written, the faulty rows listed.
+///
+/// Synchronous: the answer comes when the import is done (the web page runs the same
+/// import as a background job with a progress bar).
 #[utoipa::path(post, path = "/api/v1/registry/import",
     request_body(content_type = "multipart/form-data", description = "Trường `file`: tệp .xlsx hoặc .csv theo mẫu"),
     responses((status = 200, body = ImportReport), (status = 403, body = crate::error::ApiErrorBody), (status = 422, body = crate::error::ApiErrorBody)))]
@@ -307,14 +474,11 @@ pub async fn api_import(
     let (name, bytes, _) = read_upload(mp)
         .await
         .map_err(|m| ApiError::bad_request("file", m))?;
-    let tables = mang_docs::read_bytes(&name, &bytes)
-        .map_err(|e| e.to_string())
-        .map_err(|m| ApiError::bad_request("file", m))?;
-    let report = import::import_registry(
+    let report = import::import_file(
         &st.store,
         Importer::User(&scoped),
-        &tables,
         &name,
+        bytes,
         crate::api::today(),
         |_| {},
     )

@@ -29,6 +29,7 @@ pub struct AppState {
     pub store: Store,
     pub throttle: Arc<auth::Throttle>,
     pub reports: Arc<exchange::Reports>,
+    pub jobs: Arc<exchange::Jobs>,
 }
 
 /// The whole application as a router (tests mount it on port 0).
@@ -37,6 +38,7 @@ pub fn app(store: Store) -> Router {
         store,
         throttle: Arc::new(auth::Throttle::default()),
         reports: Arc::new(exchange::Reports::default()),
+        jobs: Arc::new(exchange::Jobs::default()),
     };
     use axum::http::{HeaderName, HeaderValue, header};
     Router::new()

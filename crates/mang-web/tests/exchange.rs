@@ -2,7 +2,47 @@
 
 mod common;
 
-use common::{TestApp, hidden};
+use common::{Browser, TestApp, hidden};
+use serde_json::Value;
+
+/// The job page an upload was sent to (303 to `/registry/import/jobs/{key}`).
+fn job_of(r: &reqwest::Response) -> String {
+    assert_eq!(r.status(), 303, "the upload is sent on to its job page");
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.starts_with("/registry/import/jobs/"), "{to}");
+    to
+}
+
+/// The status JSON of an import job.
+async fn status_of(browser: &Browser, job: &str) -> Value {
+    let (status, body) = browser.get(&format!("{job}/status")).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// Poll a job's status until `until` holds (at most 60 s); that status.
+async fn wait_for(browser: &Browser, job: &str, until: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..600 {
+        let v = status_of(browser, job).await;
+        if until(&v) {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("import job {job} did not get there");
+}
+
+/// Wait for a job to finish: its last status and the job page, which then shows the report.
+async fn finish(browser: &Browser, job: &str) -> (Value, String) {
+    let v = wait_for(browser, job, |v| v["finished"] == true).await;
+    let (status, html) = browser.get(job).await;
+    assert_eq!(status, 200);
+    assert!(
+        !html.contains("http-equiv=\"refresh\""),
+        "a finished job stops refreshing"
+    );
+    (v, html)
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn upload_reports_rows_outside_the_scope_and_imports_the_rest_once() {
@@ -27,9 +67,44 @@ async fn upload_reports_rows_outside_the_scope_and_imports_the_rest_once() {
             .multipart(form)
             .send()
     };
-    let r = upload(csv.clone(), csrf.clone()).await.unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+    // Hold the write lock (SQLite) and the audit head (PostgreSQL) so that the import waits
+    // while writing, and the page of the running job can be seen.
+    let mut hold = app.store.begin_write().await.unwrap();
+    sqlx::query("UPDATE audit_head SET last_hash = last_hash WHERE id = 1")
+        .execute(&mut *hold)
+        .await
+        .unwrap();
+    let job = job_of(&upload(csv.clone(), csrf.clone()).await.unwrap());
+    let running = wait_for(&browser, &job, |v| v["phase"] == "apply").await;
+    assert_eq!(running["finished"], false);
+    assert_eq!(running["total"], 1, "one household to write");
+    let (status, page) = browser.get(&job).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<progress id=\"import-progress\" max=\"1\" value=\""),
+        "{page}"
+    );
+    assert!(page.contains(&format!("data-status=\"{job}/status\"")));
+    assert!(page.contains("Đang ghi vào cơ sở dữ liệu…"));
+    assert!(
+        page.contains("<noscript><meta http-equiv=\"refresh\" content=\"1\"></noscript>"),
+        "refreshes itself without JavaScript"
+    );
+    hold.rollback().await.unwrap();
+    let (done, html) = finish(&browser, &job).await;
+    assert_eq!(done["phase"], "done");
+    assert_eq!(done["total"], 3, "three rows read");
+    assert_eq!(done["done"], done["total"]);
+    assert_eq!(done["error"], Value::Null);
+    assert!(html.contains("Kết quả nhập ho.csv"));
+    let stat = |value: &str, label: &str| {
+        format!(
+            "<span class=\"stat-value\">{value}</span><span class=\"stat-label\">{label}</span>"
+        )
+    };
+    for (value, label) in [("3", "dòng đã đọc"), ("1", "hộ mới"), ("2", "lỗi")] {
+        assert!(html.contains(&stat(value, label)), "{value} {label}");
+    }
     assert!(
         html.contains("ngoài phạm vi"),
         "commune B is outside xa's scope"
@@ -66,13 +141,15 @@ async fn upload_reports_rows_outside_the_scope_and_imports_the_rest_once() {
         .unwrap();
     assert_eq!(n, 1, "only the row inside the scope");
     // Again: nothing new.
-    let html = upload(csv, csrf).await.unwrap().text().await.unwrap();
+    let again = job_of(&upload(csv, csrf.clone()).await.unwrap());
+    let html = finish(&browser, &again).await.1;
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM households WHERE code LIKE 'WEB-%'")
         .fetch_one(app.store.pool())
         .await
         .unwrap();
     assert_eq!(n, 1);
-    assert!(html.contains("hộ mới"));
+    assert!(html.contains(&stat("0", "hộ mới")));
+    assert!(html.contains(&stat("1", "đã có sẵn, bỏ qua")));
     // Another user cannot fetch xa's error report.
     let other = app.browser("xa2", "mang-demo-2026").await;
     assert_eq!(
@@ -85,6 +162,30 @@ async fn upload_reports_rows_outside_the_scope_and_imports_the_rest_once() {
             .status(),
         404
     );
+    // Nor see xa's import job.
+    assert_eq!(other.get(&job).await.0, 404);
+    assert_eq!(other.get(&format!("{job}/status")).await.0, 404);
+    // A file that cannot be read ends the job with the reason, shown above the form.
+    let bad = {
+        let form = reqwest::multipart::Form::new().text("_csrf", csrf).part(
+            "file",
+            reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("ho.txt"),
+        );
+        browser
+            .client
+            .post(app.url("/registry/import"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    };
+    let bad = job_of(&bad);
+    let (v, html) = finish(&browser, &bad).await;
+    assert!(
+        v["error"].as_str().unwrap().contains("không được hỗ trợ"),
+        "{v}"
+    );
+    assert!(html.contains("alert-error") && html.contains("không được hỗ trợ"));
     // Without the CSRF token the upload is refused.
     let form = reqwest::multipart::Form::new().part(
         "file",

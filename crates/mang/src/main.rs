@@ -492,25 +492,35 @@ async fn healthcheck(addr: &str) -> Result<()> {
 async fn import(db: &str, file: &str, errors_out: Option<String>) -> Result<()> {
     let store = Store::open(db, OpenMode::Existing).await?;
     let started = Instant::now();
-    let spinner = ProgressBar::new_spinner();
-    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    spinner.set_message(format!("Đang đọc {file} …"));
-    let tables = mang_docs::read(std::path::Path::new(file))?;
+    let bytes = std::fs::read(file).with_context(|| format!("không đọc được tệp {file}"))?;
     let name = std::path::Path::new(file)
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or(file)
         .to_owned();
-    let report = mang_store::import::import_registry(
+    // One bar for the whole import: rows done of the phase's total, the phase in words
+    // (on stderr; indicatif hides it when stderr is not a terminal).
+    let bar = ProgressBar::new(1);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {msg}")
+            .expect("valid template"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let report = mang_store::import::import_file(
         &store,
         mang_store::import::Importer::Operator,
-        &tables,
         &name,
+        bytes,
         today(),
-        |step| spinner.set_message(step.to_owned()),
+        |p| {
+            // While reading the total is not known (0): an empty bar, not a full one.
+            bar.set_length(p.total.max(1));
+            bar.set_position(p.done);
+            bar.set_message(p.text_vi());
+        },
     )
     .await?;
-    spinner.finish_and_clear();
+    bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     println!(
         "Đã đọc {} dòng trong {} giây: thêm {} hộ, {} trẻ em; đã có sẵn (bỏ qua) {} hộ, {} trẻ em; {} lỗi.",
