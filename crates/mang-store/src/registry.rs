@@ -184,8 +184,7 @@ struct Plan {
     conds: Vec<(String, Vec<Val>)>,
 }
 
-/// `province` and `commune` are the SQL expressions (parameters) of the commune walked.
-fn plan(filter: &ChildFilter, province: &str, commune: &str) -> Result<Plan> {
+fn plan(filter: &ChildFilter) -> Result<Plan> {
     let mut conds: Vec<(String, Vec<Val>)> = Vec::new();
     let mut ranges = vec![(String::new(), "~".to_owned())];
     let mut personal_id = None;
@@ -240,10 +239,9 @@ fn plan(filter: &ChildFilter, province: &str, commune: &str) -> Result<Plan> {
     }
     if let Some(g) = filter.group.as_deref().filter(|g| !g.is_empty()) {
         conds.push((
-            format!(
-                "c.id IN (SELECT child_id FROM child_circumstances WHERE province_code = {province} \
-                 AND commune_code = {commune} AND code = ? AND end_date IS NULL)"
-            ),
+            "EXISTS (SELECT 1 FROM child_circumstances cc WHERE cc.child_id = c.id \
+             AND cc.code = ? AND cc.end_date IS NULL)"
+                .to_owned(),
             vec![Val::Text(g.to_owned())],
         ));
     }
@@ -271,7 +269,7 @@ pub async fn list_children(
         scope = mang_domain::access::Scope::new(&unit.code(), &unit.path());
     }
     // A bad filter is refused even when the scope is empty.
-    if let Some(pid) = plan(filter, "", "")?.personal_id {
+    if let Some(pid) = plan(filter)?.personal_id {
         return by_personal_id(store, scoped, &scope, &pid).await;
     }
     // Cursor: "<commune>.<name_key>.<id>" of the last row shown.
@@ -308,93 +306,81 @@ pub async fn list_children(
         .filter(|(_, c)| *c >= after_commune)
         .collect();
     communes.sort_by(|a, b| a.1.cmp(&b.1));
-    let plan = plan(filter, "$1", "$2")?;
-    // One query text for every commune (a prepared statement reused): $1 province, $2
-    // commune, $3..$4 the key span, $5/$6 the cursor, $7 the limit, then the filter's values.
-    let (span_from, span_to) = (
-        plan.ranges
-            .iter()
-            .map(|r| r.0.clone())
-            .min()
-            .unwrap_or_default(),
-        plan.ranges
-            .iter()
-            .map(|r| r.1.clone())
-            .max()
-            .unwrap_or_default(),
-    );
-    let mut fixed: Vec<Val> = Vec::new();
-    let mut extra = String::new();
-    let mut push = |extra: &mut String, v: Val| {
-        fixed.push(v);
-        extra.push_str(&format!("${}", 7 + fixed.len()));
-    };
-    if plan.ranges.len() > 1 {
-        // The given name's variants inside the span (tested in the index).
-        extra.push_str(" AND (");
-        for (i, (from, to)) in plan.ranges.iter().enumerate() {
-            if i > 0 {
-                extra.push_str(" OR ");
-            }
-            extra.push_str("(c.name_key >= ");
-            push(&mut extra, Val::Text(from.clone()));
-            extra.push_str(" AND c.name_key < ");
-            push(&mut extra, Val::Text(to.clone()));
-            extra.push(')');
-        }
-        extra.push(')');
+    // One query per key range of the given name (most searches have one to four): the
+    // communes of the scope are an inlined `IN` list (codes from the database, checked),
+    // which SQLite and PostgreSQL walk commune by commune on the register-order index, each
+    // seeking the range — in (commune, key, id) order, so `LIMIT` stops early. Results of
+    // the ranges (disjoint) are merged. $1 province, $2..$3 range, $4..$6 cursor, $7 limit.
+    let inline_ok = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if communes.iter().any(|(p, c)| !inline_ok(p) || !inline_ok(c)) {
+        return Err(StoreError::NotFound);
     }
-    if let Some(v) = &scope.path.village {
-        extra.push_str(" AND c.village_code = ");
-        push(&mut extra, Val::Text(v.clone()));
-    }
-    for (cond, cvals) in &plan.conds {
-        let mut parts = cond.split('?');
-        extra.push_str(" AND ");
-        extra.push_str(parts.next().unwrap_or_default());
-        for (part, v) in parts.zip(cvals) {
-            push(&mut extra, v.clone());
-            extra.push_str(part);
-        }
-    }
-    // The cursor bounds the span from below; the rows of the cursor's own key up to its id
-    // are left out by a non-range term, so that the index range stays [from, to) (an `OR`
-    // there made SQLite scan from the cursor).
-    let sql = format!(
-        "SELECT {SUMMARY_COLS}, c.name_key FROM children c \
-         WHERE c.province_code = $1 AND c.commune_code = $2 AND c.name_key >= $3 \
-         AND c.name_key < $4 AND NOT (c.name_key = $5 AND c.id <= $6){extra} \
-         ORDER BY c.name_key, c.id LIMIT $7"
-    );
     let mut rows: Vec<AnyRow> = Vec::new();
-    for (province, commune) in &communes {
-        let (key, id) = if *commune == after_commune {
-            (after_key.clone(), after_id)
-        } else {
-            (String::new(), 0)
-        };
-        if span_to <= key {
-            continue;
+    for province in communes
+        .iter()
+        .map(|(p, _)| p.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let list: Vec<String> = communes
+            .iter()
+            .filter(|(p, _)| p == province)
+            .map(|(_, c)| format!("'{c}'"))
+            .collect();
+        let plan = plan(filter)?;
+        let mut vals_fixed: Vec<Val> = Vec::new();
+        let mut extra = String::new();
+        if let Some(v) = &scope.path.village {
+            vals_fixed.push(Val::Text(v.clone()));
+            extra.push_str(&format!(" AND c.village_code = ${}", 7 + vals_fixed.len()));
         }
-        let mut vals = vec![
-            Val::Text(province.clone()),
-            Val::Text(commune.clone()),
-            Val::Text(span_from.clone().max(key.clone())),
-            Val::Text(span_to.clone()),
-            Val::Text(key),
-            Val::Int(id),
-            Val::Int(PAGE_SIZE + 1 - rows.len() as i64),
-        ];
-        vals.extend(fixed.iter().cloned());
-        rows.extend(
-            bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
-                .fetch_all(store.pool())
-                .await?,
+        for (cond, cvals) in &plan.conds {
+            let mut parts = cond.split('?');
+            extra.push_str(" AND ");
+            extra.push_str(parts.next().unwrap_or_default());
+            for (part, v) in parts.zip(cvals) {
+                vals_fixed.push(v.clone());
+                extra.push_str(&format!("${}", 7 + vals_fixed.len()));
+                extra.push_str(part);
+            }
+        }
+        // Rows of the cursor's commune up to the cursor are left out by a non-range term,
+        // so that the index range stays the given name's.
+        let sql = format!(
+            "SELECT {SUMMARY_COLS}, c.name_key FROM children c \
+             WHERE c.province_code = $1 AND c.commune_code IN ({}) \
+             AND c.name_key >= $2 AND c.name_key < $3 \
+             AND NOT (c.commune_code = $4 AND (c.name_key < $5 OR (c.name_key = $5 AND c.id <= $6))){extra} \
+             ORDER BY c.commune_code, c.name_key, c.id LIMIT $7",
+            list.join(", ")
         );
-        if rows.len() as i64 > PAGE_SIZE {
-            break;
+        for (from, to) in &plan.ranges {
+            let mut vals = vec![
+                Val::Text(province.to_owned()),
+                Val::Text(from.clone()),
+                Val::Text(to.clone()),
+                Val::Text(after_commune.clone()),
+                Val::Text(after_key.clone()),
+                Val::Int(after_id),
+                Val::Int(PAGE_SIZE + 1),
+            ];
+            vals.extend(vals_fixed.iter().cloned());
+            rows.extend(
+                bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
+                    .fetch_all(store.pool())
+                    .await?,
+            );
         }
     }
+    rows.sort_by(|a, b| {
+        let k = |r: &AnyRow| {
+            (
+                r.get::<String, _>("commune_code"),
+                r.get::<String, _>("name_key"),
+                r.get::<i64, _>("id"),
+            )
+        };
+        k(a).cmp(&k(b))
+    });
     let more = rows.len() as i64 > PAGE_SIZE;
     let rows = &rows[..rows.len().min(PAGE_SIZE as usize)];
     let next = if more {
