@@ -10,6 +10,7 @@ pub mod codes;
 pub mod demo;
 pub mod demo_extras;
 pub mod import;
+pub mod merge;
 pub mod names;
 pub mod personal_id;
 pub mod registry;
