@@ -9,6 +9,7 @@ pub mod demo;
 pub mod dialect;
 mod error;
 pub mod import;
+pub mod merge;
 pub mod password;
 pub mod registry;
 mod sql;
