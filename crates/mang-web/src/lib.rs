@@ -7,6 +7,7 @@ mod assets;
 mod auth;
 mod error;
 mod exchange;
+mod merge_pages;
 mod pages;
 mod registry_pages;
 
