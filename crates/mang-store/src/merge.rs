@@ -229,7 +229,14 @@ async fn record_snapshot(tx: &mut crate::Tx, id: i64) -> Result<serde_json::Valu
     Ok(serde_json::Value::Object(out))
 }
 
-async fn write_snapshot(tx: &mut crate::Tx, id: i64, snap: &serde_json::Value) -> Result<()> {
+/// Write the snapshot back over the record at `version` (a concurrent change in between is
+/// refused, not overwritten).
+async fn write_snapshot(
+    tx: &mut crate::Tx,
+    id: i64,
+    version: i64,
+    snap: &serde_json::Value,
+) -> Result<()> {
     let Some(obj) = snap.as_object() else {
         return Err(StoreError::Invalid {
             field: "kept_before",
@@ -255,18 +262,25 @@ async fn write_snapshot(tx: &mut crate::Tx, id: i64, snap: &serde_json::Value) -
         sets.push(format!("{col} = ${}", vals.len()));
     }
     let n = vals.len();
-    vals.extend([Val::Text(now_text()), Val::Int(id)]);
-    bind_all(
+    vals.extend([Val::Text(now_text()), Val::Int(id), Val::Int(version)]);
+    let done = bind_all(
         sqlx::query(AssertSqlSafe(format!(
-            "UPDATE children SET {}, version = version + 1, updated_at = ${} WHERE id = ${}",
+            "UPDATE children SET {}, version = version + 1, updated_at = ${} WHERE id = ${} AND version = ${}",
             sets.join(", "),
             n + 1,
-            n + 2
+            n + 2,
+            n + 3
         ))),
         vals,
     )
     .execute(&mut **tx)
     .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::StaleVersion {
+            expected: version,
+            found: version + 1,
+        });
+    }
     Ok(())
 }
 
@@ -370,18 +384,23 @@ pub async fn merge(
     })
     .collect();
     let kp = keep.path();
-    sqlx::query(
-        "UPDATE child_circumstances SET child_id = $1, province_code = $2, commune_code = $3, village_code = $4, updated_at = $5 \
-         WHERE child_id = $6",
-    )
-    .bind(keep.id)
-    .bind(&kp.province)
-    .bind(&kp.commune)
-    .bind(&kp.village)
-    .bind(&now)
-    .bind(other.id)
-    .execute(&mut *tx)
-    .await?;
+    let moved_ids: Vec<i64> = moved.iter().filter_map(|m| m["id"].as_i64()).collect();
+    // Row by row, exactly the rows recorded for the undo.
+    for id in &moved_ids {
+        sqlx::query(
+            "UPDATE child_circumstances SET child_id = $1, province_code = $2, commune_code = $3, village_code = $4, updated_at = $5 \
+             WHERE id = $6 AND child_id = $7",
+        )
+        .bind(keep.id)
+        .bind(&kp.province)
+        .bind(&kp.commune)
+        .bind(&kp.village)
+        .bind(&now)
+        .bind(id)
+        .bind(other.id)
+        .execute(&mut *tx)
+        .await?;
+    }
 
     // 3. The other record is marked merged (kept, for the history and the undo).
     let done = sqlx::query(
@@ -401,7 +420,6 @@ pub async fn merge(
     }
 
     // 4. What an undo needs.
-    let moved_ids: Vec<i64> = moved.iter().filter_map(|m| m["id"].as_i64()).collect();
     let merge_id: i64 = sqlx::query_scalar(
         "INSERT INTO child_merges (kept_id, merged_id, kept_before, kept_version_after, merged_before, moved_rows, reason, \
          merged_by, merged_at, province_code, commune_code, village_code) \
@@ -506,7 +524,7 @@ pub async fn undo_merge(
     // 1. The kept record's values from before the merge.
     let before: serde_json::Value =
         serde_json::from_str(&m.get::<String, _>(2)).unwrap_or_default();
-    write_snapshot(&mut tx, kept.id, &before).await?;
+    write_snapshot(&mut tx, kept.id, kept.version, &before).await?;
 
     // 2. The moved circumstances back to the merged child and their old place (those
     //    recorded for the kept child after the merge stay with it).
@@ -537,21 +555,28 @@ pub async fn undo_merge(
         moved_back.push(id);
     }
 
-    // 3. The merged record active again; the merge marked undone.
-    sqlx::query(
-        "UPDATE children SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3",
+    // 3. The merged record active again; the merge marked undone (each only from the state
+    //    checked above, so that two concurrent undos cannot both pass).
+    let reactivated = sqlx::query(
+        "UPDATE children SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4",
     )
     .bind(rules::ACTIVE)
     .bind(&now)
     .bind(merged.id)
+    .bind(merged.version)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE child_merges SET undone_by = $1, undone_at = $2 WHERE id = $3")
-        .bind(&kg.actor().username)
-        .bind(&now)
-        .bind(merge_id)
-        .execute(&mut *tx)
-        .await?;
+    let marked = sqlx::query(
+        "UPDATE child_merges SET undone_by = $1, undone_at = $2 WHERE id = $3 AND undone_at IS NULL",
+    )
+    .bind(&kg.actor().username)
+    .bind(&now)
+    .bind(merge_id)
+    .execute(&mut *tx)
+    .await?;
+    if reactivated.rows_affected() != 1 || marked.rows_affected() != 1 {
+        return Err(refused(Refusal::AlreadyUndone));
+    }
 
     // 4. Both children audited.
     let kept_after = registry::child_in_tx(&mut tx, kept.id).await?;
