@@ -11,6 +11,7 @@ pub mod demo;
 pub mod demo_extras;
 pub mod import;
 pub mod life;
+pub mod merge;
 pub mod names;
 pub mod personal_id;
 pub mod registry;

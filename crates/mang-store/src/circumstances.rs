@@ -63,13 +63,19 @@ async fn child_path(
     all.extend(vals);
     let r = bind_all(
         sqlx::query(AssertSqlSafe(format!(
-            "SELECT c.province_code, c.commune_code, c.village_code, c.birth_date FROM children c WHERE c.id = $1 AND {cond}"
+            "SELECT c.province_code, c.commune_code, c.village_code, c.birth_date, c.status FROM children c WHERE c.id = $1 AND {cond}"
         ))),
         all,
     )
     .fetch_optional(&mut **tx)
     .await?
     .ok_or(StoreError::NotFound)?;
+    if r.get::<String, _>(4) == mang_domain::merge::MERGED {
+        return Err(StoreError::Conflict {
+            field: "child_id",
+            message: mang_domain::merge::NOT_EDITABLE.into(),
+        });
+    }
     Ok((
         UnitPath {
             province: r.get(0),

@@ -785,7 +785,7 @@ pub async fn export_registry(
             "SELECT h.code, c.full_name, c.sex, c.birth_date, c.personal_id, c.id_override_reason, c.ethnicity, \
              c.nationality, c.birth_registered, c.insurance_card, c.insurance_valid_to, c.disability_type, \
              c.disability_severity, c.school_status FROM children c JOIN households h ON h.id = c.household_id \
-             WHERE {cond} ORDER BY c.commune_code, c.name_key, c.id"
+             WHERE c.status = 'active' AND {cond} ORDER BY c.commune_code, c.name_key, c.id"
         ))),
         vals,
     )

@@ -11,6 +11,7 @@ mod error;
 pub mod households;
 pub mod import;
 pub mod life;
+pub mod merge;
 pub mod password;
 pub mod registry;
 mod sql;

@@ -470,7 +470,7 @@ async fn audited_page(
     Ok(ChildPage { children, next })
 }
 
-const CHILD_SELECT: &str = "SELECT c.id, c.household_id, h.code AS household_code, c.full_name, c.sex, \
+pub(crate) const CHILD_SELECT: &str = "SELECT c.id, c.household_id, h.code AS household_code, c.full_name, c.sex, \
     c.birth_date, c.ethnicity, c.personal_id, c.province_code, c.commune_code, cu.name AS commune_name, \
     c.village_code, vu.name AS village_name, c.status, c.version, c.updated_at, c.nationality, \
     c.birth_registered, c.insurance_card, c.insurance_valid_to, c.disability_type, c.disability_severity, \
@@ -480,7 +480,7 @@ const CHILD_SELECT: &str = "SELECT c.id, c.household_id, h.code AS household_cod
     JOIN admin_units cu ON cu.code = c.commune_code \
     LEFT JOIN admin_units vu ON vu.code = c.village_code";
 
-fn child(r: &AnyRow) -> Child {
+pub(crate) fn child(r: &AnyRow) -> Child {
     Child {
         id: r.get("id"),
         household_id: r.get("household_id"),
@@ -572,7 +572,7 @@ pub async fn get_household(
     })
     .collect();
     let children = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {SUMMARY_COLS} FROM children c WHERE c.household_id = $1 ORDER BY c.birth_date"
+        "SELECT {SUMMARY_COLS} FROM children c WHERE c.household_id = $1 AND c.status = 'active' ORDER BY c.birth_date"
     )))
     .bind(id)
     .fetch_all(store.pool())
@@ -672,7 +672,7 @@ fn apply(
 }
 
 /// Column values of a checked record, in `RECORD_COLS` order.
-fn record_values(rec: &ChildRecord) -> Vec<Val> {
+pub(crate) fn record_values(rec: &ChildRecord) -> Vec<Val> {
     vec![
         Val::Text(rec.full_name.clone()),
         Val::Text(text::fold(&rec.full_name)),
@@ -692,7 +692,7 @@ fn record_values(rec: &ChildRecord) -> Vec<Val> {
     ]
 }
 
-const RECORD_COLS: [&str; 15] = [
+pub(crate) const RECORD_COLS: [&str; 15] = [
     "full_name",
     "name_folded",
     "name_key",
@@ -711,7 +711,7 @@ const RECORD_COLS: [&str; 15] = [
 ];
 
 /// Field-by-field old → new of two raw records (for the audit log and the history view).
-fn diff(old: &RawChild, new: &RawChild) -> serde_json::Value {
+pub(crate) fn diff(old: &RawChild, new: &RawChild) -> serde_json::Value {
     let (o, n) = (
         serde_json::to_value(old).unwrap_or_default(),
         serde_json::to_value(new).unwrap_or_default(),
@@ -774,6 +774,14 @@ pub(crate) async fn child_for_edit(
     .await?;
     let c = row.as_ref().map(child).ok_or(StoreError::NotFound)?;
     let grant = scoped.grant(&c.path()).map_err(|_| StoreError::NotFound)?;
+    // A record merged into another is read-only until the merge is undone; records of
+    // children who moved away, died or reached 16 can still be corrected.
+    if c.status == mang_domain::merge::MERGED {
+        return Err(StoreError::Conflict {
+            field: "status",
+            message: mang_domain::merge::NOT_EDITABLE.into(),
+        });
+    }
     Ok((c, grant))
 }
 
@@ -1053,6 +1061,8 @@ pub struct QualityItem {
     pub full_name: String,
     pub birth_date: String,
     pub detail: String,
+    /// For a probable duplicate: the other record of the pair (to review a merge).
+    pub other_id: Option<i64>,
 }
 
 /// One data-quality check: how many records fail it, and the first of them.
@@ -1091,7 +1101,7 @@ pub async fn quality(
     let rows = bind_all(
         sqlx::query(AssertSqlSafe(format!(
             "SELECT c.id, c.full_name, c.name_folded, c.sex, c.birth_date, c.personal_id, c.id_override_reason, \
-             c.household_id, c.checked_at, c.status FROM children c WHERE {cond} ORDER BY c.name_key, c.id"
+             c.household_id, c.checked_at, c.status FROM children c WHERE c.status = 'active' AND {cond} ORDER BY c.name_key, c.id"
         ))),
         vals,
     )
@@ -1128,6 +1138,7 @@ pub async fn quality(
                 full_name: r.get("full_name"),
                 birth_date: r.get("birth_date"),
                 detail,
+                other_id: None,
             });
         }
     };
@@ -1196,7 +1207,12 @@ pub async fn quality(
             );
         }
     }
-    let mut dup_rows: Vec<(usize, String)> = Vec::new();
+    // Each probable duplicate names one partner: the first other record of its group.
+    let partner = |idx: &[usize], i: usize| -> i64 {
+        let j = idx.iter().copied().find(|&j| j != i).unwrap_or(i);
+        rows[j].get("id")
+    };
+    let mut dup_rows: Vec<(usize, String, i64)> = Vec::new();
     for (pid, idx) in by_id.iter().filter(|(_, v)| v.len() > 1) {
         for &i in idx {
             dup_rows.push((
@@ -1207,19 +1223,28 @@ pub async fn quality(
                         .map(|p| p.masked())
                         .unwrap_or_default()
                 ),
+                partner(idx, i),
             ));
         }
     }
     for idx in by_person.values().filter(|v| v.len() > 1) {
         for &i in idx {
-            if !dup_rows.iter().any(|(j, _)| *j == i) {
-                dup_rows.push((i, "cùng hộ, họ tên (không dấu) và ngày sinh".into()));
+            if !dup_rows.iter().any(|(j, _, _)| *j == i) {
+                dup_rows.push((
+                    i,
+                    "cùng hộ, họ tên (không dấu) và ngày sinh".into(),
+                    partner(idx, i),
+                ));
             }
         }
     }
-    dup_rows.sort_by_key(|(i, _)| *i);
-    for (i, detail) in dup_rows {
+    dup_rows.sort_by_key(|(i, _, _)| *i);
+    let partners: Vec<i64> = dup_rows.iter().map(|d| d.2).collect();
+    for (i, detail, _) in dup_rows {
         add(2, &rows[i], detail);
+    }
+    for (item, other) in checks[2].items.iter_mut().zip(partners) {
+        item.other_id = Some(other);
     }
     let mut tx = store.begin_write().await?;
     audit::append(

@@ -201,13 +201,25 @@ pub async fn totals(store: &Store, unit: &Unit) -> Result<(i64, i64)> {
     let mut out = [0i64; 2];
     for (i, table) in ["children", "households"].into_iter().enumerate() {
         let (cond, vals) = crate::sql::scope_filter(&scope, "t", 1);
-        let sql = format!("SELECT COUNT(*) FROM {table} t WHERE {cond}");
+        let sql = format!(
+            "SELECT COUNT(*) FROM {table} t WHERE {cond}{}",
+            active_only(table)
+        );
         let row = bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
             .fetch_one(store.pool())
             .await?;
         out[i] = row.get(0);
     }
     Ok((out[0], out[1]))
+}
+
+/// Children are counted while active: a record merged into another is the same child.
+fn active_only(table: &str) -> &'static str {
+    if table == "children" {
+        " AND t.status = 'active'"
+    } else {
+        ""
+    }
 }
 
 async fn counts_by(
@@ -223,7 +235,8 @@ async fn counts_by(
     };
     let (cond, vals) = crate::sql::scope_filter(scope, "t", 1);
     let sql = format!(
-        "SELECT t.{col} AS code, COUNT(*) AS n FROM {table} t WHERE {cond} AND t.{col} IS NOT NULL GROUP BY t.{col}"
+        "SELECT t.{col} AS code, COUNT(*) AS n FROM {table} t WHERE {cond} AND t.{col} IS NOT NULL{} GROUP BY t.{col}",
+        active_only(table)
     );
     let rows = bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), vals)
         .fetch_all(store.pool())

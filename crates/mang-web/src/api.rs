@@ -45,6 +45,10 @@ pub fn routes() -> Router<AppState> {
         .route("/circumstances/{id}/end", post(end_circumstance))
         .route("/children/{id}/verify", post(verify_child))
         .route("/units/{code}/quality", get(unit_quality))
+        .route("/merges/preview", get(merge_preview))
+        .route("/merges", post(merge_children))
+        .route("/merges/{id}/undo", post(undo_merge))
+        .route("/children/{id}/merges", get(child_merges))
         .route("/users", get(list_users).post(create_user))
         .route("/audit", get(list_audit))
         .route("/registry/import", post(crate::exchange::api_import))
@@ -56,8 +60,8 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Măng API", version = "1", description = "API JSON của Măng — hệ thống thông tin chăm sóc, bảo vệ trẻ em. Mọi yêu cầu (trừ lấy token) cần `Authorization: Bearer <token>` hoặc cookie phiên; quyền và phạm vi đơn vị giống hệt giao diện web."),
-    paths(create_token, delete_token, me, unit, add_village, list_children, get_child, edit_child, get_household, add_child, list_circumstances, add_circumstance, end_circumstance, verify_child, unit_quality, crate::exchange::api_import, crate::exchange::api_export, crate::life_api::list_events, crate::life_api::add_event, crate::life_api::list_caregivers, crate::life_api::add_caregiver, crate::life_api::end_caregiver, crate::life_api::verify_id, crate::life_api::name_parts, crate::household_api::list, crate::household_api::create, crate::household_api::update, crate::household_api::book, list_users, create_user, list_audit),
-    components(schemas(ApiErrorBody, TokenRequest, TokenResponse, Me, Unit, UnitCounts, UnitDetail, NewVillage, ChildSummary, ChildPage, Child, ChildEdit, Household, crate::error::FieldErrorBody, mang_store::import::ImportReport, mang_store::circumstances::ChildCircumstance, mang_store::circumstances::NewCircumstance, mang_store::circumstances::EndCircumstance, VerifyRequest, mang_store::registry::QualityCheck, mang_store::registry::QualityItem, mang_store::life::ChildEvent, mang_store::life::NewEvent, mang_store::life::ChildCaregiver, mang_store::life::NewCaregiver, mang_store::life::NameSplit, mang_store::households::HouseholdSummary, mang_store::households::HouseholdPage, mang_store::households::HouseholdInput, mang_store::households::HouseholdBook, mang_store::households::BookChild, mang_store::import::RowError, PovertyYear, User, NewUserRequest, AuditRow)),
+    paths(create_token, delete_token, me, unit, add_village, list_children, get_child, edit_child, get_household, add_child, list_circumstances, add_circumstance, end_circumstance, verify_child, unit_quality, crate::exchange::api_import, crate::exchange::api_export, crate::life_api::list_events, crate::life_api::add_event, crate::life_api::list_caregivers, crate::life_api::add_caregiver, crate::life_api::end_caregiver, crate::life_api::verify_id, crate::life_api::name_parts, crate::household_api::list, crate::household_api::create, crate::household_api::update, crate::household_api::book, list_users, create_user, list_audit, merge_preview, merge_children, undo_merge, child_merges),
+    components(schemas(ApiErrorBody, TokenRequest, TokenResponse, Me, Unit, UnitCounts, UnitDetail, NewVillage, ChildSummary, ChildPage, Child, ChildEdit, Household, crate::error::FieldErrorBody, mang_store::import::ImportReport, mang_store::circumstances::ChildCircumstance, mang_store::circumstances::NewCircumstance, mang_store::circumstances::EndCircumstance, VerifyRequest, mang_store::registry::QualityCheck, mang_store::registry::QualityItem, mang_store::life::ChildEvent, mang_store::life::NewEvent, mang_store::life::ChildCaregiver, mang_store::life::NewCaregiver, mang_store::life::NameSplit, mang_store::households::HouseholdSummary, mang_store::households::HouseholdPage, mang_store::households::HouseholdInput, mang_store::households::HouseholdBook, mang_store::households::BookChild, mang_store::import::RowError, PovertyYear, User, NewUserRequest, AuditRow, mang_store::merge::FieldChoice, mang_store::merge::MergePreview, mang_store::merge::MergeRequest, mang_store::merge::MergeRecord, mang_store::merge::MergeOutcome, mang_store::merge::UndoOutcome)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -510,5 +514,86 @@ async fn unit_quality(
     let unit = units::get_scoped(&st.store, &p.scoped::<ViewAggregates>()?, &code).await?;
     Ok(Json(
         registry::quality(&st.store, &scoped, &unit, today()).await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct MergePair {
+    /// The record to keep.
+    pub keep: i64,
+    /// The record to merge into it.
+    pub other: i64,
+}
+
+/// Review a merge of two records of the same child: both records and the fields that
+/// differ, with what the kept record takes by default. Needs the right to edit both; the
+/// views are audited. 409 when the two can never be merged (same record, not active,
+/// different communes).
+#[utoipa::path(get, path = "/api/v1/merges/preview", params(MergePair),
+    responses((status = 200, body = mang_store::merge::MergePreview), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+async fn merge_preview(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<MergePair>,
+) -> Result<Json<mang_store::merge::MergePreview>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<EditChildRecord>()?;
+    Ok(Json(
+        mang_store::merge::merge_preview(&st.store, &scoped, q.keep, q.other).await?,
+    ))
+}
+
+/// Merge `other_id` into `keep_id` in one transaction: the kept record takes the chosen
+/// values (checked like an edit), the other's circumstances move to it, the other is marked
+/// `merged` (gone from lists and counts), both are audited. 409 when a version is stale or
+/// the pair cannot be merged; 422 lists rejected fields (a reason is required).
+#[utoipa::path(post, path = "/api/v1/merges", request_body = mang_store::merge::MergeRequest,
+    responses((status = 201, body = mang_store::merge::MergeOutcome), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn merge_children(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Json(req): Json<mang_store::merge::MergeRequest>,
+) -> Result<(StatusCode, Json<mang_store::merge::MergeOutcome>), ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<EditChildRecord>()?;
+    let out = mang_store::merge::merge(&st.store, &scoped, &req, today()).await?;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// Undo a merge: the kept record's values from before the merge, the merged record active
+/// again with its circumstances, both audited. 409 once undone, or when the kept record was
+/// changed after the merge.
+#[utoipa::path(post, path = "/api/v1/merges/{id}/undo", params(("id" = i64, Path)),
+    responses((status = 200, body = mang_store::merge::UndoOutcome), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+async fn undo_merge(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<mang_store::merge::UndoOutcome>, ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<EditChildRecord>()?;
+    Ok(Json(
+        mang_store::merge::undo_merge(&st.store, &scoped, id).await?,
+    ))
+}
+
+/// The merges a child took part in (kept or merged into another), newest first.
+#[utoipa::path(get, path = "/api/v1/children/{id}/merges", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<mang_store::merge::MergeRecord>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn child_merges(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<mang_store::merge::MergeRecord>>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
+    // Reading the child first scopes and audits the access.
+    let c = registry::get_child(&st.store, &scoped, id).await?;
+    Ok(Json(
+        mang_store::merge::merges_of_child(&st.store, &scoped, &c).await?,
     ))
 }

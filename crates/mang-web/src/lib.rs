@@ -11,6 +11,7 @@ mod household_api;
 mod household_pages;
 mod life_api;
 mod life_pages;
+mod merge_pages;
 mod pages;
 mod registry_pages;
 

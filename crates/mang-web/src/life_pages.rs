@@ -118,7 +118,8 @@ pub(crate) async fn life_view(
             .into_iter()
             .map(|r| (r.as_str(), r.label_vi()))
             .collect(),
-        may_edit: p.authorize::<EditChildRecord>(&c.path()).is_ok(),
+        may_edit: p.authorize::<EditChildRecord>(&c.path()).is_ok()
+            && c.status != mang_domain::merge::MERGED,
         may_verify_id: c.personal_id.is_some()
             && p.authorize::<VerifyPersonalId>(&c.path()).is_ok(),
         family: parts.family,

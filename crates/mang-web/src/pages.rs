@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/units/{code}", get(unit_page))
         .route("/units/{code}/villages", post(add_village))
         .merge(crate::registry_pages::routes())
+        .merge(crate::merge_pages::routes())
         .route("/users", get(users_page).post(create_user))
         .route("/audit", get(audit_page))
         .route(

@@ -355,6 +355,8 @@ struct ChildView {
     checked: String,
     steps: Vec<(&'static str, &'static str)>,
     life: crate::life_pages::LifeView,
+    merges: Vec<crate::merge_pages::MergeView>,
+    may_undo: bool,
 }
 
 pub struct CircumstanceView {
@@ -666,6 +668,15 @@ pub(crate) async fn render_child_with(
     .map(|(code, step)| (code, step.label_vi()))
     .collect();
     let life = crate::life_pages::life_view(st, u, &scoped, &c, life_error).await?;
+    let merges = mang_store::merge::merges_of_child(&st.store, &scoped, &c)
+        .await
+        .map_err(|e| store_fail(u, e))?
+        .iter()
+        .map(|m| crate::merge_pages::MergeView::of(m, c.id))
+        .collect();
+    let may_undo = p.authorize::<EditChildRecord>(&c.path()).is_ok();
+    // A record merged into another is read-only until the merge is undone.
+    let may_edit = may_undo && c.status != mang_domain::merge::MERGED;
     let view = ChildView {
         life,
         verification_label: vstatus.label_vi(),
@@ -673,18 +684,16 @@ pub(crate) async fn render_child_with(
             (Some(at), Some(by)) => format!("lần cuối {} bởi {by}", iso_to_vn(&at[..10])),
             _ => "chưa kiểm tra".into(),
         },
-        steps: if p.authorize::<EditChildRecord>(&c.path()).is_ok() {
-            steps
-        } else {
-            Vec::new()
-        },
+        steps: if may_edit { steps } else { Vec::new() },
         circumstances,
         special_options: circumstance_options(mang_domain::circumstances::Kind::Special),
         risk_options: circumstance_options(mang_domain::circumstances::Kind::Risk),
         circumstance_error,
         layout: layout(u, "/children"),
         facts: facts(&c),
-        may_edit: p.authorize::<EditChildRecord>(&c.path()).is_ok(),
+        may_edit,
+        may_undo,
+        merges,
         form_error,
         fields: child_fields(&raw, &errors),
         ethnicities: &ETHNICITIES,
@@ -702,7 +711,9 @@ pub fn describe_change(detail: &str) -> String {
     let Some(obj) = v.as_object() else {
         return String::new();
     };
-    obj.iter()
+    let merge_note = crate::merge_pages::describe_merge(obj);
+    let fields = obj
+        .iter()
         .filter_map(|(field, change)| {
             let label = field_label(field);
             if label.is_empty() {
@@ -727,7 +738,12 @@ pub fn describe_change(detail: &str) -> String {
             ))
         })
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("; ");
+    match (merge_note, fields.is_empty()) {
+        (Some(m), true) => m,
+        (Some(m), false) => format!("{m}. {fields}"),
+        (None, _) => fields,
+    }
 }
 
 async fn edit_child(
@@ -952,6 +968,7 @@ struct QualityPage {
     unit_name: String,
     unit_code: String,
     checks: Vec<registry::QualityCheck>,
+    may_merge: bool,
 }
 
 async fn quality_page(
@@ -976,8 +993,10 @@ async fn quality_page(
             i.birth_date = iso_to_vn(&i.birth_date);
         }
     }
+    let may_merge = p.authorize::<EditChildRecord>(&unit.path()).is_ok();
     Ok(render(&QualityPage {
         layout: layout(&u, "/children"),
+        may_merge,
         unit_name: unit.name,
         unit_code: unit.code,
         checks,

@@ -197,7 +197,40 @@ async fn every_route_as_every_role_inside_and_outside_the_scope() {
                 .await;
             assert!(denied(status), "{who} API PATCH outside: {status}");
             assert_eq!(leaked(&body, f), None);
-            checked += 4;
+            // Merging an inside record with an outside one (review, page form, API).
+            let inside = case.inside.child_id;
+            let pair = format!("keep={inside}&other={}", f.child_id);
+            let (status, body) = browser.get(&format!("/children/merge?{pair}")).await;
+            assert!(denied(status), "{who} merge review outside: {status}");
+            assert_eq!(leaked(&body, f), None);
+            let (status, body) = api.get(&format!("/api/v1/merges/preview?{pair}")).await;
+            assert!(denied(status), "{who} API merge preview outside: {status}");
+            assert_eq!(leaked(&body, f), None);
+            let (ks, os) = (inside.to_string(), f.child_id.to_string());
+            let (status, body) = browser
+                .post(
+                    "/children/merge",
+                    &[
+                        ("keep_id", ks.as_str()),
+                        ("other_id", os.as_str()),
+                        ("keep_version", "1"),
+                        ("other_version", "1"),
+                        ("reason", "Gộp trái phép"),
+                    ],
+                )
+                .await;
+            assert!(denied(status), "{who} POST merge outside: {status}");
+            assert_eq!(leaked(&body, f), None);
+            let (status, body) = api
+                .send(
+                    Method::POST,
+                    "/api/v1/merges",
+                    Some(serde_json::json!({ "keep_id": inside, "other_id": f.child_id, "keep_version": 1, "other_version": 1, "reason": "Gộp trái phép" })),
+                )
+                .await;
+            assert!(denied(status), "{who} API merge outside: {status}");
+            assert_eq!(leaked(&body, f), None);
+            checked += 8;
             assert_eq!(
                 app.child_name(f.child_id).await,
                 before_name,
@@ -327,6 +360,11 @@ async fn every_route_as_every_role_inside_and_outside_the_scope() {
         }
         checked += 4;
     }
+    let merges: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM child_merges")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(merges, 0, "no merge across scopes");
     let intruders: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM admin_units WHERE name = 'Thôn Xâm Nhập'")
             .fetch_one(app.store.pool())
@@ -356,6 +394,8 @@ async fn anonymous_requests_get_nothing() {
         "/users",
         "/audit",
         "/units/31",
+        &format!("/children/merge?keep={0}&other={0}", f.child_id),
+        "/merges/1/undo",
     ] {
         let r = client.get(app.url(path)).send().await.unwrap();
         assert_eq!(r.status(), 303, "{path} redirects to the login page");
@@ -366,6 +406,7 @@ async fn anonymous_requests_get_nothing() {
         "/api/v1/children",
         &format!("/api/v1/children/{}", f.child_id),
         "/api/v1/units/31",
+        &format!("/api/v1/merges/preview?keep={0}&other={0}", f.child_id),
     ] {
         let r = client.get(app.url(path)).send().await.unwrap();
         assert_eq!(r.status(), 401, "{path}");
