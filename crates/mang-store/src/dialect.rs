@@ -165,6 +165,16 @@ pub enum ColType {
 /// exposing each row as `j.value`. One parameter per row set avoids sqlx's per-parameter
 /// name lookup on SQLite, which is quadratic in the number of `$n` placeholders.
 /// SQLite's `jsonb_each` hands each row over as JSONB, so `->>` does not re-parse text.
+/// A test that text `haystack` contains the text bound as parameter `needle` (`$n`):
+/// `instr` in SQLite, `strpos` in PostgreSQL (neither knows the other's name). Several
+/// times faster than `LIKE '%…%'` in SQLite.
+pub fn contains(backend: Backend, haystack: &str, needle: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("instr({haystack}, {needle}) > 0"),
+        Backend::Postgres => format!("strpos({haystack}, {needle}) > 0"),
+    }
+}
+
 pub fn json_rows_source(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "jsonb_each($1) AS j",

@@ -146,7 +146,8 @@ pub struct ChildFilter {
     pub unit: Option<String>,
     /// Name or personal ID. A name is matched diacritic- and case-insensitively: its last
     /// word is the given name (tên) or its beginning ("an" finds An, Ân, Anh), and every
-    /// other word must begin a word of the name (họ, tên đệm). 12 digits: a personal ID.
+    /// other word must begin a word of the family or middle name (họ, tên đệm). 12 digits:
+    /// a personal ID.
     pub q: Option<String>,
     /// Date of birth, `dd/mm/yyyy`.
     pub birth: Option<String>,
@@ -184,7 +185,7 @@ struct Plan {
     conds: Vec<(String, Vec<Val>)>,
 }
 
-fn plan(filter: &ChildFilter) -> Result<Plan> {
+fn plan(filter: &ChildFilter, backend: crate::dialect::Backend) -> Result<Plan> {
     let mut conds: Vec<(String, Vec<Val>)> = Vec::new();
     let mut ranges = vec![(String::new(), "~".to_owned())];
     let mut personal_id = None;
@@ -210,13 +211,11 @@ fn plan(filter: &ChildFilter) -> Result<Plan> {
             .ok_or_else(|| bad("q", mang_domain::vi::SEARCH_NAME_LETTERS))?;
         for w in others {
             // First on the key (in the index: no row read), then exactly on the name.
-            if let Some(patterns) = names::later_word_patterns(w) {
+            if let Some(needles) = names::later_word_needles(w) {
+                let test = crate::dialect::contains(backend, "c.name_key", "?");
                 conds.push((
-                    format!(
-                        "({})",
-                        vec!["c.name_key LIKE ?"; patterns.len()].join(" OR ")
-                    ),
-                    patterns.into_iter().map(Val::Text).collect(),
+                    format!("({})", vec![test.as_str(); needles.len()].join(" OR ")),
+                    needles.into_iter().map(Val::Text).collect(),
                 ));
             }
             let w = w.replace(['%', '_'], "");
@@ -269,7 +268,7 @@ pub async fn list_children(
         scope = mang_domain::access::Scope::new(&unit.code(), &unit.path());
     }
     // A bad filter is refused even when the scope is empty.
-    if let Some(pid) = plan(filter)?.personal_id {
+    if let Some(pid) = plan(filter, store.backend())?.personal_id {
         return by_personal_id(store, scoped, &scope, &pid).await;
     }
     // Cursor: "<commune>.<name_key>.<id>" of the last row shown.
@@ -326,7 +325,7 @@ pub async fn list_children(
             .filter(|(p, _)| p == province)
             .map(|(_, c)| format!("'{c}'"))
             .collect();
-        let plan = plan(filter)?;
+        let plan = plan(filter, store.backend())?;
         let mut vals_fixed: Vec<Val> = Vec::new();
         let mut extra = String::new();
         if let Some(v) = &scope.path.village {
