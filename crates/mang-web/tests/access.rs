@@ -231,6 +231,104 @@ async fn every_route_as_every_role_inside_and_outside_the_scope() {
             assert!(denied(status), "{who} API merge outside: {status}");
             assert_eq!(leaked(&body, f), None);
             checked += 8;
+            // Households, the household book, life events, caregivers, ID checks and name
+            // splits, by guessing ids.
+            let (cid, hid) = (f.child_id, f.household_id);
+            for path in [
+                format!("/households/{hid}/book"),
+                format!("/households/{hid}/edit"),
+                format!("/households?unit={}", f.commune),
+            ] {
+                let (status, body) = browser.get(&path).await;
+                assert!(denied(status), "{who} GET {path}: {status}");
+                assert_eq!(leaked(&body, f), None, "{who} GET {path} leaked data");
+            }
+            for path in [
+                format!("/api/v1/children/{cid}/events"),
+                format!("/api/v1/children/{cid}/caregivers"),
+                format!("/api/v1/households/{hid}/book"),
+                format!("/api/v1/households?unit={}", f.commune),
+            ] {
+                let (status, body) = api.get(&path).await;
+                assert!(denied(status), "{who} GET {path}: {status}");
+                assert_eq!(leaked(&body, f), None, "{who} GET {path} leaked data");
+            }
+            let page_writes: [(String, Vec<(&str, &str)>); 5] = [
+                (
+                    format!("/children/{cid}/events"),
+                    vec![("version", "1"), ("kind", "died"), ("date", "01/01/2026")],
+                ),
+                (
+                    format!("/children/{cid}/caregivers"),
+                    vec![("full_name", "Người Lạ Mặt"), ("relationship", "father")],
+                ),
+                (format!("/children/{cid}/verify-id"), vec![]),
+                (
+                    format!("/children/{cid}/name-parts"),
+                    vec![("version", "1"), ("given", "Danh")],
+                ),
+                (
+                    format!("/households/{hid}/edit"),
+                    vec![
+                        ("version", "1"),
+                        ("head_name", "Chủ Hộ Giả"),
+                        ("address", "Số 0"),
+                    ],
+                ),
+            ];
+            for (path, form) in &page_writes {
+                let (status, body) = browser.post(path, form).await;
+                assert!(denied(status), "{who} POST {path}: {status}");
+                assert_eq!(leaked(&body, f), None, "{who} POST {path} leaked data");
+            }
+            let api_writes = [
+                (
+                    Method::POST,
+                    format!("/api/v1/children/{cid}/events"),
+                    serde_json::json!({ "version": 1, "kind": "died", "date": "01/01/2026" }),
+                ),
+                (
+                    Method::POST,
+                    format!("/api/v1/children/{cid}/caregivers"),
+                    serde_json::json!({ "full_name": "Người Lạ Mặt", "relationship": "father" }),
+                ),
+                (
+                    Method::POST,
+                    format!("/api/v1/children/{cid}/verify-id"),
+                    serde_json::json!({}),
+                ),
+                (
+                    Method::PUT,
+                    format!("/api/v1/children/{cid}/name-parts"),
+                    serde_json::json!({ "version": 1, "given": "Danh" }),
+                ),
+                (
+                    Method::PATCH,
+                    format!("/api/v1/households/{hid}"),
+                    serde_json::json!({ "version": 1, "head_name": "Chủ Hộ Giả" }),
+                ),
+            ];
+            for (method, path, body) in api_writes {
+                let (status, resp) = api.send(method.clone(), &path, Some(body)).await;
+                assert!(denied(status), "{who} {method} {path}: {status}");
+                assert_eq!(leaked(&resp, f), None, "{who} {method} {path} leaked data");
+            }
+            let touched: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM child_events WHERE child_id = $1) \
+                 + (SELECT COUNT(*) FROM child_caregivers WHERE child_id = $1) \
+                 + (SELECT COUNT(*) FROM children WHERE id = $1 AND (id_verified_at IS NOT NULL OR name_parts IS NOT NULL)) \
+                 + (SELECT COUNT(*) FROM households WHERE id = $2 AND head_name = 'Chủ Hộ Giả')",
+            )
+            .bind(cid)
+            .bind(hid)
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+            assert_eq!(
+                touched, 0,
+                "{who} changed an outside record's events, caregivers, ID check, name split or household"
+            );
+            checked += 17;
             assert_eq!(
                 app.child_name(f.child_id).await,
                 before_name,
@@ -293,6 +391,46 @@ async fn every_route_as_every_role_inside_and_outside_the_scope() {
             }
             checked += 2;
         }
+
+        // The household book and a child's events and caregivers: viewers only; the ID
+        // check: the police only.
+        for (path, api_path) in [
+            (
+                format!("/households/{}/book", f.household_id),
+                format!("/api/v1/households/{}/book", f.household_id),
+            ),
+            (
+                format!("/children/{}", f.child_id),
+                format!("/api/v1/children/{}/caregivers", f.child_id),
+            ),
+        ] {
+            let (status, body) = browser.get(&path).await;
+            let (api_status, _) = api.get(&api_path).await;
+            let want = if may_view { 200 } else { 403 };
+            assert_eq!(status, want, "{who} GET {path}");
+            assert_eq!(api_status, want, "{who} GET {api_path}");
+            if !may_view {
+                assert_eq!(leaked(&body, f), None);
+            }
+            checked += 2;
+        }
+        let (status, _) = api
+            .send(
+                Method::POST,
+                &format!("/api/v1/children/{}/verify-id", f.child_id),
+                None,
+            )
+            .await;
+        assert_eq!(
+            status,
+            if role_allows(case.role, Action::VerifyPersonalId) {
+                200
+            } else {
+                403
+            },
+            "{who} verifies an ID"
+        );
+        checked += 1;
 
         // Rename the inside child (page form, then API), against the current version.
         let version = app.child_version(f.child_id).await.to_string();
