@@ -1106,6 +1106,20 @@ pub async fn quality(
     )
     .fetch_all(store.pool())
     .await?;
+    // Current mothers (folded names), to find the same child registered in two households.
+    let (gcond, gvals) = scope_filter(&scope, "g", 1);
+    let mothers: std::collections::HashMap<i64, String> = bind_all(
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT g.child_id, g.full_name FROM child_caregivers g \
+             WHERE g.relationship = 'mother' AND g.ended_at IS NULL AND {gcond}"
+        ))),
+        gvals,
+    )
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|r| (r.get::<i64, _>(0), text::fold(&r.get::<String, _>(1))))
+    .collect();
     const SHOWN: usize = 100;
     let mut checks: Vec<QualityCheck> = [
         ("missing_id", "Chưa có số định danh cá nhân"),
@@ -1115,7 +1129,7 @@ pub async fn quality(
         ),
         (
             "duplicate",
-            "Có thể trùng lặp (cùng số định danh, hoặc cùng hộ, họ tên, ngày sinh)",
+            "Có thể trùng lặp (cùng số định danh, hoặc cùng họ tên, ngày sinh và cùng hộ hoặc cùng mẹ)",
         ),
         ("not_checked", "Chưa được kiểm tra trong 6 tháng qua"),
         ("over_16", "Đã đủ 16 tuổi nhưng còn trong sổ trẻ em"),
@@ -1144,6 +1158,8 @@ pub async fn quality(
     let six_months_ago = (as_of - time::Duration::days(183)).to_string();
     let mut by_id: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
     let mut by_person: std::collections::HashMap<(i64, String, String), Vec<usize>> =
+        std::collections::HashMap::new();
+    let mut by_mother: std::collections::HashMap<(String, String, String), Vec<usize>> =
         std::collections::HashMap::new();
     for (i, r) in rows.iter().enumerate() {
         let birth: String = r.get("birth_date");
@@ -1182,6 +1198,16 @@ pub async fn quality(
             ))
             .or_default()
             .push(i);
+        if let Some(mother) = mothers.get(&r.get::<i64, _>("id")) {
+            by_mother
+                .entry((
+                    mother.clone(),
+                    r.get::<String, _>("name_folded"),
+                    birth.clone(),
+                ))
+                .or_default()
+                .push(i);
+        }
         let checked: Option<String> = r.get("checked_at");
         if checked
             .as_deref()
@@ -1232,6 +1258,17 @@ pub async fn quality(
                 dup_rows.push((
                     i,
                     "cùng hộ, họ tên (không dấu) và ngày sinh".into(),
+                    partner(idx, i),
+                ));
+            }
+        }
+    }
+    for idx in by_mother.values().filter(|v| v.len() > 1) {
+        for &i in idx {
+            if !dup_rows.iter().any(|(j, _, _)| *j == i) {
+                dup_rows.push((
+                    i,
+                    "cùng mẹ, họ tên (không dấu) và ngày sinh".into(),
                     partner(idx, i),
                 ));
             }

@@ -267,3 +267,58 @@ async fn caregivers_id_checks_and_name_splits() {
     let (_, page) = b.get(&format!("/children/{hen_id}")).await;
     assert!(page.contains("Tách họ, tên"), "history names the split");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_child_with_the_same_mother_in_two_households_is_a_probable_duplicate() {
+    let app = TestApp::spawn(50).await;
+    let commune = app.demo_commune("xa").await;
+    let api = app.api_for_demo("xa").await;
+    let mut ids = Vec::new();
+    for tag in ["M1", "M2"] {
+        let f = app.fixture(&commune, None, tag).await;
+        let (status, body) = api
+            .send(
+                Method::POST,
+                &format!("/api/v1/households/{}/children", f.household_id),
+                Some(
+                    json!({ "full_name": "Phan Thị Mận", "sex": "Nữ", "birth_date": "07/07/2021" }),
+                ),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let id = v(&body)["id"].as_i64().unwrap();
+        // The mother's name typed with and without diacritics: folded alike.
+        let mother = if tag == "M1" {
+            "Lê Thị Hồng"
+        } else {
+            "Le Thi Hong"
+        };
+        let (status, _) = api
+            .send(
+                Method::POST,
+                &format!("/api/v1/children/{id}/caregivers"),
+                Some(json!({ "full_name": mother, "relationship": "mother" })),
+            )
+            .await;
+        assert_eq!(status, 201);
+        ids.push(id);
+    }
+    let (status, body) = api.get(&format!("/api/v1/units/{commune}/quality")).await;
+    assert_eq!(status, 200, "{body}");
+    let checks = v(&body);
+    let dup = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "duplicate")
+        .unwrap();
+    for id in &ids {
+        let item = dup["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == *id)
+            .unwrap_or_else(|| panic!("{id} not flagged: {dup}"));
+        assert_eq!(item["detail"], "cùng mẹ, họ tên (không dấu) và ngày sinh");
+    }
+}
