@@ -54,6 +54,69 @@ pub const CHILD_COLUMNS: [Column; 14] = [
     col("school_status", "Tình trạng đi học", false),
 ];
 
+pub const CAREGIVER_SHEET: &str = "Người chăm sóc";
+pub const CIRCUMSTANCE_SHEET: &str = "Hoàn cảnh, nguy cơ";
+
+/// Caregivers, one row each, tied to their child by household code, name and birth date.
+pub const CAREGIVER_COLUMNS: [Column; 8] = [
+    col("household_code", "Mã hộ", true),
+    col("child_name", "Họ và tên trẻ", true),
+    col("child_birth_date", "Ngày sinh của trẻ", true),
+    col("full_name", "Họ và tên người chăm sóc", true),
+    col("relationship", "Quan hệ với trẻ", true),
+    col("birth_year", "Năm sinh", false),
+    col("phone", "Điện thoại", false),
+    col("lives_with", "Sống cùng trẻ", false),
+];
+
+/// Special circumstances and risk factors, one row each, tied to their child the same way.
+pub const CIRCUMSTANCE_COLUMNS: [Column; 8] = [
+    col("household_code", "Mã hộ", true),
+    col("child_name", "Họ và tên trẻ", true),
+    col("child_birth_date", "Ngày sinh của trẻ", true),
+    col("code", "Hoàn cảnh, nguy cơ", true),
+    col("start_date", "Từ ngày", true),
+    col("end_date", "Đến ngày", false),
+    col("source", "Nguồn thông tin", true),
+    col("note", "Ghi chú", false),
+];
+
+/// The child a caregiver or circumstance row belongs to, as the row names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildRef {
+    pub household_code: String,
+    pub full_name: String,
+    pub birth_date: time::Date,
+}
+
+/// Read the child a linked row names (household code, child's name, birth date).
+pub fn child_ref(map: &HeaderMap, row: &[String]) -> Result<ChildRef, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let household_code = map.get(row, "household_code").trim().to_owned();
+    if household_code.is_empty() {
+        errors.push(err("household_code", "Thiếu mã hộ"));
+    }
+    let full_name = text::clean(map.get(row, "child_name"));
+    if full_name.is_empty() {
+        errors.push(err("child_name", "Thiếu họ và tên trẻ"));
+    }
+    let birth = crate::registry::parse_date(map.get(row, "child_birth_date"));
+    if birth.is_none() {
+        errors.push(err(
+            "child_birth_date",
+            "Ngày sinh của trẻ không hợp lệ (dạng dd/mm/yyyy)",
+        ));
+    }
+    match birth {
+        Some(birth_date) if errors.is_empty() => Ok(ChildRef {
+            household_code,
+            full_name,
+            birth_date,
+        }),
+        _ => Err(errors),
+    }
+}
+
 /// Where each known column sits in a header row.
 #[derive(Debug, Clone)]
 pub struct HeaderMap {
@@ -102,6 +165,14 @@ impl HeaderMap {
             .find(|(c, _)| c.field == field)
             .map(|(_, i)| column_letter(*i))
             .unwrap_or_default()
+    }
+
+    /// The header of `field`'s column in this sheet's format.
+    pub fn header(&self, field: &str) -> Option<&'static str> {
+        self.positions
+            .iter()
+            .find(|(c, _)| c.field == field)
+            .map(|(c, _)| c.header)
     }
 }
 

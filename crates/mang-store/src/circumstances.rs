@@ -94,37 +94,18 @@ pub async fn add(
     input: &NewCircumstance,
     as_of: time::Date,
 ) -> Result<ChildCircumstance> {
-    let mut errors = Vec::new();
-    let c = circumstances::find(&input.code);
-    if c.is_none() {
-        errors.push(FieldError {
-            field: "code",
-            message: format!("Không có hoàn cảnh, nguy cơ mã «{}»", input.code),
-        });
-    }
-    let start = parse_date(&input.start_date);
-    match start {
-        None => errors.push(FieldError {
-            field: "start_date",
-            message: "Ngày bắt đầu không hợp lệ (dạng dd/mm/yyyy)".into(),
-        }),
-        Some(d) if d > as_of => errors.push(FieldError {
-            field: "start_date",
-            message: "Ngày bắt đầu ở tương lai".into(),
-        }),
-        _ => {}
-    }
-    let source = text::clean(&input.source);
-    if source.is_empty() {
-        errors.push(FieldError {
-            field: "source",
-            message: "Cần ghi nguồn thông tin (ví dụ: xác minh tại hộ, quyết định, giấy tờ)".into(),
-        });
-    }
-    if !errors.is_empty() {
-        return Err(StoreError::Fields(errors));
-    }
-    let (c, start) = (c.expect("checked"), start.expect("checked"));
+    let rec = circumstances::check(
+        &circumstances::RawCircumstance {
+            code: input.code.clone(),
+            start_date: input.start_date.clone(),
+            end_date: String::new(),
+            source: input.source.clone(),
+            note: input.note.clone(),
+        },
+        as_of,
+    )
+    .map_err(StoreError::Fields)?;
+    let (c, start, source) = (rec.circumstance, rec.start, rec.source);
     let mut tx = store.begin_write().await?;
     let (path, birth) = child_path(&mut tx, scoped.scope(), child_id).await?;
     let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
@@ -150,7 +131,7 @@ pub async fn add(
     } else {
         "risk"
     };
-    let note = text::clean(&input.note);
+    let note = rec.note.unwrap_or_default();
     let now = now_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO child_circumstances (child_id, code, kind, start_date, source, note, province_code, commune_code, village_code, created_at, updated_at) \

@@ -43,6 +43,10 @@ pub struct ImportReport {
     pub households_existing: usize,
     pub children_added: usize,
     pub children_existing: usize,
+    pub caregivers_added: usize,
+    pub caregivers_existing: usize,
+    pub circumstances_added: usize,
+    pub circumstances_existing: usize,
     pub errors: Vec<RowError>,
 }
 
@@ -59,7 +63,7 @@ struct Unit {
     kind_ok: bool,
 }
 
-fn is_sheet(t: &Table, name: &str, columns: &[mang_domain::import::Column]) -> bool {
+pub(crate) fn is_sheet(t: &Table, name: &str, columns: &[mang_domain::import::Column]) -> bool {
     text::fold(&t.name) == text::fold(name)
         || t.rows
             .first()
@@ -72,7 +76,7 @@ const PROGRESS_EVERY: u64 = 1000;
 
 /// Non-empty data rows of a sheet whose header row is recognised (the rows that will be
 /// checked), 0 for a missing sheet or an unrecognised header.
-fn rows_to_check(t: Option<&Table>, columns: &[mang_domain::import::Column]) -> u64 {
+pub(crate) fn rows_to_check(t: Option<&Table>, columns: &[mang_domain::import::Column]) -> u64 {
     t.filter(|t| {
         t.rows
             .first()
@@ -132,7 +136,8 @@ pub async fn import_registry(
     let ch_table = tables
         .iter()
         .find(|t| is_sheet(t, CHILD_SHEET, &CHILD_COLUMNS));
-    if hh_table.is_none() && ch_table.is_none() {
+    let mut links = crate::import_links::Links::find(tables);
+    if hh_table.is_none() && ch_table.is_none() && links.is_empty() {
         report.errors.push(RowError {
             sheet: tables.first().map(|t| t.name.clone()).unwrap_or_default(),
             row: 1,
@@ -140,15 +145,18 @@ pub async fn import_registry(
             field: String::new(),
             value: String::new(),
             message: format!(
-                "Không nhận ra trang tính «{HOUSEHOLD_SHEET}» hay «{CHILD_SHEET}»: dòng tiêu đề phải có các cột bắt buộc (xem mẫu nhập liệu)"
+                "Không nhận ra trang tính «{HOUSEHOLD_SHEET}», «{CHILD_SHEET}», «{}» hay «{}»: dòng tiêu đề phải có các cột bắt buộc (xem mẫu nhập liệu)",
+                mang_domain::import::CAREGIVER_SHEET,
+                mang_domain::import::CIRCUMSTANCE_SHEET
             ),
         });
         progress(ImportProgress::new(ImportPhase::Done, 0, 0));
         return Ok(report);
     }
     let mut errors: Vec<RowError> = Vec::new();
-    let to_check =
-        rows_to_check(hh_table, &HOUSEHOLD_COLUMNS) + rows_to_check(ch_table, &CHILD_COLUMNS);
+    let to_check = rows_to_check(hh_table, &HOUSEHOLD_COLUMNS)
+        + rows_to_check(ch_table, &CHILD_COLUMNS)
+        + links.rows_to_check();
     let mut checking = |rows_read: usize| {
         if (rows_read as u64).is_multiple_of(PROGRESS_EVERY) {
             progress(ImportProgress::new(
@@ -342,6 +350,10 @@ pub async fn import_registry(
             errors.extend(row_errors);
         }
     }
+    links.parse(as_of, &mut errors, || {
+        report.rows_read += 1;
+        checking(report.rows_read);
+    });
     progress(ImportProgress::new(
         ImportPhase::Validate,
         report.rows_read as u64,
@@ -355,6 +367,7 @@ pub async fn import_registry(
     for (_, h, _) in &good_households {
         wanted.insert(h.code.as_str());
     }
+    wanted.extend(links.household_codes());
     let codes_json =
         serde_json::to_string(&wanted.iter().map(|c| [c]).collect::<Vec<_>>()).unwrap_or_default();
     let stored: HashMap<String, UnitPath> = sqlx::query(AssertSqlSafe(format!(
@@ -377,7 +390,8 @@ pub async fn import_registry(
         )
     })
     .collect();
-    let existing_children: HashSet<(String, String, String)> = sqlx::query(AssertSqlSafe(format!(
+    // Stored children of those households: (code, lower-case name, birth) → name as stored.
+    let existing_children: HashMap<(String, String, String), String> = sqlx::query(AssertSqlSafe(format!(
         "SELECT h.code, c.full_name, c.birth_date FROM children c JOIN households h ON h.id = c.household_id \
          WHERE h.code IN (SELECT {} FROM {src})",
         json_col(b, 0, ColType::Text)
@@ -386,7 +400,10 @@ pub async fn import_registry(
     .fetch_all(store.pool())
     .await?
     .iter()
-    .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1).to_lowercase(), r.get::<String, _>(2)))
+    .map(|r| {
+        let name: String = r.get(1);
+        ((r.get::<String, _>(0), name.to_lowercase(), r.get::<String, _>(2)), name)
+    })
     .collect();
 
     let mut new_households = Vec::new();
@@ -433,7 +450,7 @@ pub async fn import_registry(
             c.full_name.to_lowercase(),
             c.birth_date.to_string(),
         );
-        if existing_children.contains(&key) {
+        if existing_children.contains_key(&key) {
             report.children_existing += 1;
             continue;
         }
@@ -451,11 +468,31 @@ pub async fn import_registry(
         seen_children.insert(key, n);
         new_children.push((hh, path, c));
     }
+    // Children the linked sheets may name: stored ones in scope, and the file's new ones.
+    let mut names: HashMap<crate::import_links::ChildKey, String> = existing_children
+        .into_iter()
+        .filter(|((code, _, _), _)| stored.get(code).is_some_and(&in_scope))
+        .collect();
+    for (hh, _, c) in &new_children {
+        names.insert(
+            (
+                hh.clone(),
+                c.full_name.to_lowercase(),
+                c.birth_date.to_string(),
+            ),
+            c.full_name.clone(),
+        );
+    }
+    if !links.is_empty() {
+        links
+            .resolve(store, &codes_json, &names, &mut errors)
+            .await?;
+    }
     errors.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
     report.errors = errors;
 
     // ---- write the good rows, one transaction ----
-    let to_write = (new_households.len() + new_children.len()) as u64;
+    let to_write = (new_households.len() + new_children.len()) as u64 + links.to_write();
     let mut written: u64 = 0;
     progress(ImportProgress::new(ImportPhase::Apply, 0, to_write));
     let now = now_text();
@@ -579,6 +616,12 @@ pub async fn import_registry(
         progress(ImportProgress::new(ImportPhase::Apply, written, to_write));
     }
     report.children_added = new_children.len();
+    links.write(&mut tx, b, &names, &now).await?;
+    (report.caregivers_added, report.circumstances_added) = links.added();
+    report.caregivers_existing = links.caregivers_existing;
+    report.circumstances_existing = links.circumstances_existing;
+    written += links.to_write();
+    progress(ImportProgress::new(ImportPhase::Apply, written, to_write));
     let (actor, path) = match &who {
         Importer::User(s) => (Actor::from(s.actor()), s.scope().path.clone()),
         Importer::Operator => (Actor::system("import"), UnitPath::default()),
@@ -594,7 +637,10 @@ pub async fn import_registry(
             "rows": report.rows_read,
             "households_added": report.households_added,
             "children_added": report.children_added,
-            "skipped_existing": report.households_existing + report.children_existing,
+            "caregivers_added": report.caregivers_added,
+            "circumstances_added": report.circumstances_added,
+            "skipped_existing": report.households_existing + report.children_existing
+                + report.caregivers_existing + report.circumstances_existing,
             "rows_with_errors": report.errors.iter().map(|e| (&e.sheet, e.row)).collect::<HashSet<_>>().len(),
         }),
     )
@@ -606,7 +652,7 @@ pub async fn import_registry(
 }
 
 /// One problem of a row, located by sheet, row and the column of `field`.
-fn row_error(
+pub(crate) fn row_error(
     sheet: &str,
     row: usize,
     map: Option<&HeaderMap>,
@@ -618,7 +664,10 @@ fn row_error(
         sheet: sheet.to_owned(),
         row,
         column: map.map(|m| m.letter(field)).unwrap_or_default(),
-        field: field_label(field).to_owned(),
+        field: map
+            .and_then(|m| m.header(field))
+            .unwrap_or_else(|| field_label(field))
+            .to_owned(),
         value: value.to_owned(),
         message,
     }
@@ -657,15 +706,20 @@ pub fn error_report_xlsx(report: &ImportReport) -> Result<Vec<u8>> {
 
 /// The sheets of the import template (headers, drop-down lists, no rows).
 pub fn template_sheets() -> Vec<mang_docs::SheetOut> {
-    export_sheets(Vec::new(), Vec::new())
+    export_sheets(Vec::new(), Vec::new(), Vec::new(), Vec::new())
 }
 
 fn export_sheets(
     households: Vec<Vec<String>>,
     children: Vec<Vec<String>>,
+    caregivers: Vec<Vec<String>>,
+    circumstances: Vec<Vec<String>>,
 ) -> Vec<mang_docs::SheetOut> {
     use mang_domain::codes::{
         DISABILITY_SEVERITIES, DISABILITY_TYPES, ETHNICITIES, SCHOOL_STATUSES,
+    };
+    use mang_domain::import::{
+        CAREGIVER_COLUMNS, CAREGIVER_SHEET, CIRCUMSTANCE_COLUMNS, CIRCUMSTANCE_SHEET,
     };
     let labels =
         |l: &[mang_domain::codes::Code]| l.iter().map(|c| c.label.to_owned()).collect::<Vec<_>>();
@@ -723,6 +777,44 @@ fn export_sheets(
             widths: vec![
                 18.0, 26.0, 9.0, 12.0, 16.0, 20.0, 10.0, 10.0, 10.0, 18.0, 12.0, 22.0, 14.0, 20.0,
             ],
+        },
+        mang_docs::SheetOut {
+            name: CAREGIVER_SHEET.into(),
+            headers: CAREGIVER_COLUMNS
+                .iter()
+                .map(|c| c.header.to_owned())
+                .collect(),
+            rows: caregivers,
+            lists: vec![
+                (
+                    pos(&CAREGIVER_COLUMNS, "relationship"),
+                    mang_domain::life::RELATIONSHIPS
+                        .iter()
+                        .map(|r| r.label_vi().to_owned())
+                        .collect(),
+                ),
+                (
+                    pos(&CAREGIVER_COLUMNS, "lives_with"),
+                    vec!["Có".into(), "Không".into()],
+                ),
+            ],
+            widths: vec![18.0, 26.0, 12.0, 26.0, 18.0, 9.0, 14.0, 10.0],
+        },
+        mang_docs::SheetOut {
+            name: CIRCUMSTANCE_SHEET.into(),
+            headers: CIRCUMSTANCE_COLUMNS
+                .iter()
+                .map(|c| c.header.to_owned())
+                .collect(),
+            rows: circumstances,
+            lists: vec![(
+                pos(&CIRCUMSTANCE_COLUMNS, "code"),
+                mang_domain::circumstances::all()
+                    .iter()
+                    .map(|c| c.choice_label())
+                    .collect(),
+            )],
+            widths: vec![18.0, 26.0, 12.0, 50.0, 12.0, 12.0, 30.0, 20.0],
         },
     ]
 }
@@ -823,6 +915,63 @@ pub async fn export_registry(
             ]
         })
         .collect();
+    // Caregivers and circumstances of the same (active) children.
+    let (cond, vals) = crate::sql::scope_filter(&scope, "c", 1);
+    let caregivers: Vec<Vec<String>> = crate::sql::bind_all(
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT h.code, c.full_name, c.birth_date, g.full_name, g.relationship, g.birth_year, g.phone, g.lives_with \
+             FROM child_caregivers g JOIN children c ON c.id = g.child_id JOIN households h ON h.id = c.household_id \
+             WHERE c.status = 'active' AND g.ended_at IS NULL AND {cond} ORDER BY c.commune_code, c.name_key, c.id, g.id"
+        ))),
+        vals.clone(),
+    )
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        vec![
+            r.get(0),
+            r.get(1),
+            mang_domain::vi::iso_date(&r.get::<String, _>(2)),
+            r.get(3),
+            mang_domain::life::Relationship::parse(&r.get::<String, _>(4))
+                .map(|x| x.label_vi())
+                .unwrap_or("")
+                .to_owned(),
+            r.get::<Option<i64>, _>(5)
+                .map(|y| y.to_string())
+                .unwrap_or_default(),
+            opt(r, 6),
+            if r.get::<i64, _>(7) == 1 { "Có" } else { "Không" }.to_owned(),
+        ]
+    })
+    .collect();
+    let circumstances: Vec<Vec<String>> = crate::sql::bind_all(
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT h.code, c.full_name, c.birth_date, x.code, x.start_date, x.end_date, x.source, x.note \
+             FROM child_circumstances x JOIN children c ON c.id = x.child_id JOIN households h ON h.id = c.household_id \
+             WHERE c.status = 'active' AND {cond} ORDER BY c.commune_code, c.name_key, c.id, x.id"
+        ))),
+        vals,
+    )
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        vec![
+            r.get(0),
+            r.get(1),
+            mang_domain::vi::iso_date(&r.get::<String, _>(2)),
+            mang_domain::circumstances::find(&r.get::<String, _>(3))
+                .map(|c| c.choice_label())
+                .unwrap_or_else(|| r.get(3)),
+            mang_domain::vi::iso_date(&r.get::<String, _>(4)),
+            mang_domain::vi::iso_date(&opt(r, 5)),
+            r.get(6),
+            opt(r, 7),
+        ]
+    })
+    .collect();
     let actor = who
         .map(|s| Actor::from(s.actor()))
         .unwrap_or_else(|| Actor::system("export"));
@@ -834,11 +983,21 @@ pub async fn export_registry(
         "export",
         "registry",
         unit_code,
-        serde_json::json!({ "households": households.len(), "children": children.len() }),
+        serde_json::json!({
+            "households": households.len(),
+            "children": children.len(),
+            "caregivers": caregivers.len(),
+            "circumstances": circumstances.len(),
+        }),
     )
     .await?;
     tx.commit().await?;
-    Ok(export_sheets(households, children))
+    Ok(export_sheets(
+        households,
+        children,
+        caregivers,
+        circumstances,
+    ))
 }
 
 /// CSV of one sheet (UTF-8 with BOM so that Excel shows Vietnamese correctly).

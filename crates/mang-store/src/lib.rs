@@ -10,6 +10,7 @@ pub mod dialect;
 mod error;
 pub mod households;
 pub mod import;
+mod import_links;
 pub mod life;
 pub mod merge;
 pub mod password;

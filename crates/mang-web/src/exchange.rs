@@ -231,6 +231,8 @@ struct ReportView {
     rows_read: String,
     households_added: String,
     children_added: String,
+    caregivers_added: String,
+    circumstances_added: String,
     skipped: String,
     error_count: String,
     errors: Vec<import::RowError>,
@@ -428,7 +430,14 @@ fn view_of(name: &str, r: &ImportReport, download: Option<String>) -> ReportView
         rows_read: vi::number(r.rows_read as i64),
         households_added: vi::number(r.households_added as i64),
         children_added: vi::number(r.children_added as i64),
-        skipped: vi::number((r.households_existing + r.children_existing) as i64),
+        caregivers_added: vi::number(r.caregivers_added as i64),
+        circumstances_added: vi::number(r.circumstances_added as i64),
+        skipped: vi::number(
+            (r.households_existing
+                + r.children_existing
+                + r.caregivers_existing
+                + r.circumstances_existing) as i64,
+        ),
         error_count: vi::number(r.errors.len() as i64),
         errors: r.errors.iter().take(200).cloned().collect(),
         more_errors: r.errors.len().saturating_sub(200),

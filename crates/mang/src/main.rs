@@ -523,13 +523,17 @@ async fn import(db: &str, file: &str, errors_out: Option<String>) -> Result<()> 
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "Đã đọc {} dòng trong {} giây: thêm {} hộ, {} trẻ em; đã có sẵn (bỏ qua) {} hộ, {} trẻ em; {} lỗi.",
+        "Đã đọc {} dòng trong {} giây: thêm {} hộ, {} trẻ em, {} người chăm sóc, {} hoàn cảnh/nguy cơ; đã có sẵn (bỏ qua) {} hộ, {} trẻ em, {} người chăm sóc, {} hoàn cảnh/nguy cơ; {} lỗi.",
         mang_domain::vi::number(report.rows_read as i64),
         format!("{secs:.1}").replace('.', ","),
         mang_domain::vi::number(report.households_added as i64),
         mang_domain::vi::number(report.children_added as i64),
+        mang_domain::vi::number(report.caregivers_added as i64),
+        mang_domain::vi::number(report.circumstances_added as i64),
         mang_domain::vi::number(report.households_existing as i64),
         mang_domain::vi::number(report.children_existing as i64),
+        mang_domain::vi::number(report.caregivers_existing as i64),
+        mang_domain::vi::number(report.circumstances_existing as i64),
         mang_domain::vi::number(report.errors.len() as i64),
     );
     if !report.errors.is_empty() {
