@@ -193,6 +193,14 @@ async fn village_of(tx: &mut crate::Tx, commune: &str, village: Option<&str>) ->
     Ok(())
 }
 
+/// "Hộ nghèo (2026)" for the audit detail (and so the history).
+fn poverty_text(year: i32, status: &str) -> String {
+    let label = mang_domain::demo::PovertyStatus::parse(status)
+        .map(|p| p.label_vi())
+        .unwrap_or(status);
+    format!("{label} ({year})")
+}
+
 async fn set_poverty(tx: &mut crate::Tx, id: i64, poverty: Option<(i32, &str)>) -> Result<()> {
     if let Some((year, status)) = poverty {
         sqlx::query("DELETE FROM household_poverty WHERE household_id = $1 AND year = $2")
@@ -307,7 +315,7 @@ pub async fn create(
             "address": { "old": "", "new": rec.address },
             "village_code": { "old": "", "new": rec.village_code },
             "phone": { "old": "", "new": rec.phone },
-            "poverty": { "old": "", "new": rec.poverty.map(|(y, s)| format!("{s} {y}")) },
+            "poverty": { "old": "", "new": rec.poverty.map(|(y, s)| poverty_text(y, s)) },
         }),
     )
     .await?;
@@ -423,7 +431,7 @@ pub async fn update(
     if let Some((y, s)) = rec.poverty {
         detail.insert(
             "poverty".into(),
-            serde_json::json!({ "old": "", "new": format!("{s} {y}") }),
+            serde_json::json!({ "old": "", "new": poverty_text(y, s) }),
         );
     }
     audit::append(
@@ -438,6 +446,32 @@ pub async fn update(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Changes of a household from the audit log (who, when, the change as JSON), newest
+/// first. The caller has read the household (audited) already.
+pub async fn history(
+    store: &Store,
+    scoped: &Scoped<ViewChildRecord>,
+    household: &Household,
+) -> Result<Vec<(String, String, String)>> {
+    let path = UnitPath {
+        province: Some(household.province_code.clone()),
+        commune: Some(household.commune_code.clone()),
+        village: household.village_code.clone(),
+    };
+    scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
+    let rows = sqlx::query(
+        "SELECT at, actor, detail FROM audit_log WHERE entity = 'household' AND entity_id = $1 \
+         AND action IN ('create', 'update') ORDER BY seq DESC LIMIT 100",
+    )
+    .bind(household.id.to_string())
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get("at"), r.get("actor"), r.get("detail")))
+        .collect())
 }
 
 /// One child in the household book.

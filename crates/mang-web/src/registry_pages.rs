@@ -818,6 +818,7 @@ struct HouseholdPage {
     form_error: Option<String>,
     fields: Vec<FormField>,
     ethnicities: &'static [&'static str],
+    history: Vec<(String, String, String)>,
 }
 
 async fn household(
@@ -863,7 +864,20 @@ async fn render_household(
     let (raw, errors) = form.unwrap_or_default();
     let form_error = (!errors.is_empty())
         .then(|| format!("Chưa thêm: {} trường cần sửa (xem bên dưới)", errors.len()));
+    let history = mang_store::households::history(&st.store, &scoped, &h)
+        .await
+        .map_err(|e| store_fail(u, e))?
+        .into_iter()
+        .map(|(at, who, detail)| {
+            (
+                mang_domain::vi::timestamp(&at),
+                who,
+                describe_change(&detail),
+            )
+        })
+        .collect();
     let view = HouseholdPage {
+        history,
         layout: layout(u, "/households"),
         village: h.village_name.clone().unwrap_or_default(),
         phone: h.phone.clone().unwrap_or_else(|| "—".into()),

@@ -138,6 +138,15 @@ async fn households_are_listed_created_edited_and_printed() {
     assert_eq!(status, 409);
     assert!(page.contains("Số 7, xóm Tây"), "stored value shown");
 
+    // The household's history names the changes.
+    let (_, page) = b.get(&format!("/households/{id}")).await;
+    assert!(page.contains("Lịch sử thay đổi của hộ"));
+    assert!(
+        page.contains("Địa chỉ: Số 5, xóm Đông → Số 7, xóm Tây"),
+        "history of the edit"
+    );
+    assert!(page.contains("Hộ nghèo (2026)"));
+
     // The book, printable, and its JSON.
     let (status, page) = b.get(&format!("/households/{id}/book")).await;
     assert_eq!(status, 200);
