@@ -108,6 +108,9 @@ pub enum Action {
     /// Confirm a child's personal ID against the national population database (công an
     /// xã đối chiếu Cơ sở dữ liệu quốc gia về dân cư).
     VerifyPersonalId,
+    /// Record health events of a child (doses, measurements…): the health station, and the
+    /// commune officer who keeps the registry.
+    RecordHealthData,
 }
 
 /// The rule table: which role may take which action inside its own scope. Anything not
@@ -127,6 +130,7 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         ViewAudit => matches!(role, Admin | Auditor),
         ExportPersonalData => matches!(role, ProvinceOfficer | CommuneOfficer),
         VerifyPersonalId => matches!(role, Police),
+        RecordHealthData => matches!(role, HealthWorker | CommuneOfficer),
     }
 }
 
@@ -203,7 +207,8 @@ permissions!(
     ManageUsers,
     ViewAudit,
     ExportPersonalData,
-    VerifyPersonalId
+    VerifyPersonalId,
+    RecordHealthData
 );
 
 /// Capability: the principal may take action `P` on records inside `scope`. List and

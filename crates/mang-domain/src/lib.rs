@@ -9,6 +9,7 @@ pub mod circumstances;
 pub mod codes;
 pub mod demo;
 pub mod demo_extras;
+pub mod immunization;
 pub mod import;
 pub mod life;
 pub mod merge;

@@ -86,6 +86,7 @@ pub fn field_label(field: &str) -> &'static str {
         "address" => "Địa chỉ",
         "phone" => "Điện thoại",
         "poverty" => "Hộ nghèo, cận nghèo",
+        "dose" => "Tiêm chủng",
         "status" => "Tình trạng",
         "event" => "Biến động",
         "caregiver" => "Người chăm sóc",

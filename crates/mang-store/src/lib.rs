@@ -9,6 +9,7 @@ pub mod demo;
 pub mod dialect;
 mod error;
 pub mod households;
+pub mod immunization;
 pub mod import;
 mod import_links;
 pub mod life;

@@ -7,6 +7,8 @@ mod assets;
 mod auth;
 mod error;
 mod exchange;
+mod health_api;
+mod health_pages;
 mod household_api;
 mod household_pages;
 mod life_api;
@@ -47,6 +49,7 @@ pub fn app(store: Store) -> Router {
         .merge(exchange::routes())
         .merge(life_pages::routes())
         .merge(household_pages::routes())
+        .merge(health_pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_handler))
         .route("/healthz", get(|| async { "ok" }))

@@ -74,7 +74,11 @@ pub(crate) fn layout(u: &SignedIn, current: &str) -> Layout {
     // Modules to come (registry, cases, health, indicators, plans): shown, not yet linked.
     item("Hộ gia đình", "/households", p.may(Action::ViewChildRecord));
     item("Ca bảo vệ", "", p.may(Action::ViewChildRecord));
-    item("Y tế", "", p.may(Action::ViewChildRecord));
+    item(
+        "Tiêm chủng",
+        "/immunization",
+        p.may(Action::ViewChildRecord),
+    );
     item("Chỉ tiêu", "", true);
     item("Kế hoạch & báo cáo", "", true);
     item("Người dùng", "/users", p.may(Action::ManageUsers));

@@ -355,6 +355,7 @@ struct ChildView {
     checked: String,
     steps: Vec<(&'static str, &'static str)>,
     life: crate::life_pages::LifeView,
+    immunization: crate::health_pages::ImmunizationView,
     merges: Vec<crate::merge_pages::MergeView>,
     may_undo: bool,
 }
@@ -604,10 +605,11 @@ pub(crate) async fn render_child_with(
     section_error: Option<(&'static str, String)>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let (circumstance_error, life_error) = match section_error {
-        Some(("circumstances", e)) => (Some(e), None),
-        Some((_, e)) => (None, Some(e)),
-        None => (None, None),
+    let (circumstance_error, life_error, immunization_error) = match section_error {
+        Some(("circumstances", e)) => (Some(e), None, None),
+        Some(("immunization", e)) => (None, None, Some(e)),
+        Some((_, e)) => (None, Some(e), None),
+        None => (None, None, None),
     };
     let p = principal(u);
     let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(u))?;
@@ -668,6 +670,8 @@ pub(crate) async fn render_child_with(
     .map(|(code, step)| (code, step.label_vi()))
     .collect();
     let life = crate::life_pages::life_view(st, u, &scoped, &c, life_error).await?;
+    let immunization =
+        crate::health_pages::immunization_view(st, u, &scoped, &c, immunization_error).await?;
     let merges = mang_store::merge::merges_of_child(&st.store, &scoped, &c)
         .await
         .map_err(|e| store_fail(u, e))?
@@ -679,6 +683,7 @@ pub(crate) async fn render_child_with(
     let may_edit = may_undo && c.status != mang_domain::merge::MERGED;
     let view = ChildView {
         life,
+        immunization,
         verification_label: vstatus.label_vi(),
         checked: match (&c.checked_at, &c.checked_by) {
             (Some(at), Some(by)) => format!("lần cuối {} bởi {by}", iso_to_vn(&at[..10])),

@@ -1,0 +1,89 @@
+//! JSON API for health records (issue "Child health"), so far immunisation; the same
+//! store calls, authorisation and audit as the pages.
+
+use crate::AppState;
+use crate::api::{check_csrf, require, today};
+use crate::auth::MaybeUser;
+use crate::error::{ApiError, ApiErrorBody};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use mang_domain::access::{RecordHealthData, ViewChildRecord};
+use mang_store::immunization::{self, ChildImmunization, DueChild, NewDose};
+use mang_store::registry;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/children/{id}/immunization", get(child_immunization))
+        .route("/children/{id}/doses", post(record_dose))
+        .route("/units/{code}/immunization-due", get(due_list))
+}
+
+/// A child's immunisation schedule: each dose with its due date, the date given and its
+/// state (`done`, `invalid`, `upcoming`, `due`, `overdue`), and whether the child was
+/// fully immunised before the first birthday. The read is audited.
+#[utoipa::path(get, path = "/api/v1/children/{id}/immunization", params(("id" = i64, Path)),
+    responses((status = 200, body = ChildImmunization), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn child_immunization(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<Json<ChildImmunization>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
+    let c = registry::get_child(&st.store, &scoped, id).await?;
+    Ok(Json(
+        immunization::of_child(&st.store, &scoped, &c, today()).await?,
+    ))
+}
+
+/// Record a dose given (health station staff and commune officers). 422 with field-named
+/// errors for an unknown vaccine/dose or a bad date; 409 if the same dose on the same
+/// date is already recorded.
+#[utoipa::path(post, path = "/api/v1/children/{id}/doses", params(("id" = i64, Path)), request_body = NewDose,
+    responses((status = 201), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn record_dose(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(input): Json<NewDose>,
+) -> Result<StatusCode, ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<RecordHealthData>()?;
+    immunization::record_dose(&st.store, &scoped, id, &input, today()).await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub(crate) struct DueParams {
+    /// `week` (default: due within 7 days) or `month` (within 30 days); overdue doses always.
+    period: Option<String>,
+}
+
+/// The vaccination-day list of a commune or village: children with a dose overdue or due
+/// within the period, in register order. Audited.
+#[utoipa::path(get, path = "/api/v1/units/{code}/immunization-due", params(("code" = String, Path), DueParams),
+    responses((status = 200, body = Vec<DueChild>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn due_list(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(code): Path<String>,
+    Query(q): Query<DueParams>,
+) -> Result<Json<Vec<DueChild>>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
+    let unit = mang_store::units::get(&st.store, &code).await?;
+    let days = if q.period.as_deref() == Some("month") {
+        30
+    } else {
+        7
+    };
+    let t = today();
+    Ok(Json(
+        immunization::due_list(&st.store, &scoped, &unit, t + time::Duration::days(days), t)
+            .await?,
+    ))
+}

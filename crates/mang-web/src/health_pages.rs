@@ -1,0 +1,246 @@
+//! Health pages (issue "Child health"), so far immunisation: the schedule on the child
+//! page with a form to record a dose, and the commune's vaccination-day list (children
+//! due this week or month, or overdue), printable.
+
+use crate::AppState;
+use crate::auth::{MaybeUser, SignedIn};
+use crate::pages::{
+    Layout, PageError, check_csrf, denied, layout, principal, render, require, store_fail,
+};
+use crate::registry_pages::{fields_message, render_child_with};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use mang_domain::access::{RecordHealthData, Scoped, ViewChildRecord};
+use mang_domain::vi;
+use mang_store::StoreError;
+use mang_store::immunization::{self, NewDose};
+use mang_store::registry::Child;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/children/{id}/doses", post(record_dose))
+        .route("/immunization", get(due_list))
+}
+
+pub struct DoseView {
+    pub label: String,
+    pub due: String,
+    pub given: String,
+    pub state: String,
+    pub state_label: String,
+}
+
+/// The immunisation part of the child page.
+pub struct ImmunizationView {
+    pub rows: Vec<DoseView>,
+    pub fully: &'static str,
+    pub may_record: bool,
+    /// Doses that can be recorded, as (value `antigen:dose`, label).
+    pub options: Vec<(String, String)>,
+    pub error: Option<String>,
+}
+
+pub(crate) async fn immunization_view(
+    st: &AppState,
+    u: &SignedIn,
+    scoped: &Scoped<ViewChildRecord>,
+    c: &Child,
+    error: Option<String>,
+) -> Result<ImmunizationView, PageError> {
+    let im = immunization::of_child(&st.store, scoped, c, crate::api::today())
+        .await
+        .map_err(|e| store_fail(u, e))?;
+    let options = im
+        .schedule
+        .iter()
+        .map(|d| (format!("{}:{}", d.antigen, d.dose), d.label.clone()))
+        .collect();
+    Ok(ImmunizationView {
+        rows: im
+            .schedule
+            .into_iter()
+            .map(|d| DoseView {
+                label: d.label,
+                due: vi::iso_date(&d.due),
+                given: d.given.as_deref().map(vi::iso_date).unwrap_or_default(),
+                state: d.state,
+                state_label: d.state_label,
+            })
+            .collect(),
+        fully: match im.fully_immunised_under_1 {
+            Some(true) => "Có",
+            Some(false) => "Không",
+            None => "Chưa đủ 1 tuổi",
+        },
+        may_record: principal(u)
+            .authorize::<RecordHealthData>(&c.path())
+            .is_ok()
+            && c.status != mang_domain::merge::MERGED,
+        options,
+        error,
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct DoseForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    /// `antigen:dose`
+    #[serde(default)]
+    vaccine: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    place: String,
+}
+
+async fn record_dose(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+    Form(f): Form<DoseForm>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    check_csrf(&u, &f.csrf)?;
+    let scoped = principal(&u)
+        .scoped::<RecordHealthData>()
+        .map_err(|_| denied(&u))?;
+    let (antigen, dose) = f.vaccine.split_once(':').unwrap_or((&f.vaccine, "0"));
+    let input = NewDose {
+        antigen: antigen.to_owned(),
+        dose: dose.parse().unwrap_or(0),
+        date: f.date,
+        place: f.place,
+        note: String::new(),
+    };
+    match immunization::record_dose(&st.store, &scoped, id, &input, crate::api::today()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/children/{id}#immunization")).into_response()),
+        Err(e @ (StoreError::Fields(_) | StoreError::Conflict { .. })) => {
+            render_child_with(
+                &st,
+                &u,
+                id,
+                None,
+                None,
+                Some(("immunization", fields_message(&e))),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct DueQuery {
+    unit: Option<String>,
+    /// `week` (default) or `month`.
+    period: Option<String>,
+}
+
+pub struct DueRow {
+    /// Number in the list (STT).
+    pub no: usize,
+    pub id: i64,
+    pub full_name: String,
+    pub birth_date: String,
+    pub village: String,
+    pub doses: Vec<(String, String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "immunization_due.html")]
+struct DuePage {
+    layout: Layout,
+    unit_code: String,
+    unit_name: String,
+    month: bool,
+    until: String,
+    today: String,
+    rows: Vec<DueRow>,
+    communes: Vec<(String, String)>,
+}
+
+async fn due_list(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<DueQuery>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let p = principal(&u);
+    let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(&u))?;
+    let code = q
+        .unit
+        .clone()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| p.unit.to_string());
+    let unit = mang_store::units::get(&st.store, &code)
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    if !scoped.scope().contains(&unit.path()) {
+        return Err(store_fail(&u, StoreError::NotFound));
+    }
+    let today = crate::api::today();
+    let month = q.period.as_deref() == Some("month");
+    let until = today + time::Duration::days(if month { 30 } else { 7 });
+    let (rows, communes) = if unit.path().commune.is_some() {
+        let list = immunization::due_list(&st.store, &scoped, &unit, until, today)
+            .await
+            .map_err(|e| store_fail(&u, e))?;
+        let villages: std::collections::HashMap<String, String> = mang_store::units::villages_of(
+            &st.store,
+            unit.path().commune.as_deref().unwrap_or_default(),
+        )
+        .await
+        .map_err(|e| store_fail(&u, e))?
+        .into_iter()
+        .map(|v| (v.code().to_string(), v.name))
+        .collect();
+        let rows = list
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| DueRow {
+                no: i + 1,
+                id: c.child_id,
+                full_name: c.full_name,
+                birth_date: vi::iso_date(&c.birth_date),
+                village: c
+                    .village_code
+                    .and_then(|v| villages.get(&v).cloned())
+                    .unwrap_or_default(),
+                doses: c
+                    .doses
+                    .into_iter()
+                    .map(|d| (d.label, vi::iso_date(&d.due), d.state, d.state_label))
+                    .collect(),
+            })
+            .collect();
+        (rows, Vec::new())
+    } else {
+        let communes = match unit.path().province {
+            Some(province) => mang_store::units::communes_of(&st.store, &province)
+                .await
+                .map_err(|e| store_fail(&u, e))?
+                .into_iter()
+                .map(|c| (c.code().to_string(), c.name))
+                .collect(),
+            None => Vec::new(),
+        };
+        (Vec::new(), communes)
+    };
+    let view = DuePage {
+        layout: layout(&u, "/immunization"),
+        unit_code: code,
+        unit_name: unit.name,
+        month,
+        until: vi::date(until),
+        today: vi::date(today),
+        rows,
+        communes,
+    };
+    Ok(render(&view))
+}

@@ -1,0 +1,204 @@
+//! Immunisation through the pages and the API: a health worker records a dose, the
+//! child's schedule and the commune's vaccination-day list follow; bad input is named;
+//! only the health station and commune officers record, inside their scope.
+
+mod common;
+
+use common::TestApp;
+use mang_store::demo::DEMO_PASSWORD;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn v(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or(Value::Null)
+}
+
+fn vn(d: time::Date) -> String {
+    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_health_worker_records_doses_and_the_due_list_follows() {
+    let app = TestApp::spawn(50).await;
+    let commune = app.demo_commune("yte").await;
+    let f = app.fixture(&commune, None, "TC").await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let birth = today - time::Duration::days(75);
+    let api = app.api_for_demo("yte").await;
+    let (status, body) = api
+        .send(
+            Method::POST,
+            &format!("/api/v1/households/{}/children", f.household_id),
+            Some(json!({ "full_name": "Đoàn Văn Tiêm", "sex": "Nam", "birth_date": vn(birth) })),
+        )
+        .await;
+    // A health worker does not keep the registry: the child is added by the commune officer.
+    assert_eq!(status, 403, "{body}");
+    let xa = app.api_for_demo("xa").await;
+    assert_eq!(app.demo_commune("xa").await, commune);
+    let (status, body) = xa
+        .send(
+            Method::POST,
+            &format!("/api/v1/households/{}/children", f.household_id),
+            Some(json!({ "full_name": "Đoàn Văn Tiêm", "sex": "Nam", "birth_date": vn(birth) })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = v(&body)["id"].as_i64().unwrap();
+
+    let state = |body: &str, antigen: &str, dose: i64| {
+        v(body)["schedule"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["antigen"] == antigen && d["dose"] == dose)
+            .unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (_, body) = api
+        .get(&format!("/api/v1/children/{id}/immunization"))
+        .await;
+    assert_eq!(state(&body, "bcg", 1), "overdue");
+    assert_eq!(state(&body, "penta", 1), "due");
+    assert_eq!(state(&body, "penta", 2), "upcoming");
+    assert!(v(&body)["fully_immunised_under_1"].is_null(), "not yet one");
+
+    let in_list = |period: &'static str| {
+        let api = &api;
+        let commune = commune.clone();
+        async move {
+            let (status, body) = api
+                .get(&format!(
+                    "/api/v1/units/{commune}/immunization-due?period={period}"
+                ))
+                .await;
+            assert_eq!(status, 200, "{body}");
+            v(&body)
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["child_id"] == id)
+                .map(|c| {
+                    c["doses"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|d| format!("{}{}", d["antigen"].as_str().unwrap(), d["dose"]))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        }
+    };
+    let week = in_list("week").await;
+    assert!(
+        week.contains(&"bcg1".to_owned()) && week.contains(&"penta1".to_owned()),
+        "{week:?}"
+    );
+    assert!(
+        !week.contains(&"penta2".to_owned()),
+        "due in 15 days: not this week"
+    );
+    assert!(in_list("month").await.contains(&"penta2".to_owned()));
+
+    // Record BCG and penta 1 through the child page form (the health worker's phone).
+    let b = app.browser("yte", DEMO_PASSWORD).await;
+    let (status, page) = b.get(&format!("/children/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"record-dose\""), "the dose form");
+    for (vaccine, date) in [
+        ("bcg:1", vn(birth + time::Duration::days(2))),
+        ("penta:1", vn(today)),
+    ] {
+        let (status, page) = b
+            .post(
+                &format!("/children/{id}/doses"),
+                &[
+                    ("vaccine", vaccine),
+                    ("date", &date),
+                    ("place", "Trạm y tế xã"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303, "{vaccine}: {page}");
+    }
+    let (_, body) = api
+        .get(&format!("/api/v1/children/{id}/immunization"))
+        .await;
+    assert_eq!(state(&body, "bcg", 1), "done");
+    assert_eq!(state(&body, "penta", 1), "done");
+    let week = in_list("week").await;
+    assert!(
+        !week.contains(&"bcg1".to_owned()) && !week.contains(&"penta1".to_owned()),
+        "{week:?}"
+    );
+    // Penta 2 now waits 28 days after penta 1 (given late, today): beyond this week.
+    let (_, body) = api
+        .get(&format!("/api/v1/children/{id}/immunization"))
+        .await;
+    let p2 = v(&body)["schedule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["antigen"] == "penta" && d["dose"] == 2)
+        .unwrap()["due"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(p2, (today + time::Duration::days(28)).to_string());
+    let (_, page) = b.get(&format!("/children/{id}")).await;
+    assert!(
+        page.contains("Tiêm chủng:  → BCG (phòng lao) ngày"),
+        "history names the dose"
+    );
+    let (status, page) = b.get(&format!("/immunization?unit={commune}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"due-list\""));
+
+    // Bad input is named; the same dose twice is refused; nothing else is written.
+    let (status, body) = api
+        .send(
+            Method::POST,
+            &format!("/api/v1/children/{id}/doses"),
+            Some(
+                json!({ "antigen": "xyz", "dose": 1, "date": vn(today + time::Duration::days(3)) }),
+            ),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("antigen") && body.contains("date"), "{body}");
+    let (status, _) = api
+        .send(
+            Method::POST,
+            &format!("/api/v1/children/{id}/doses"),
+            Some(json!({ "antigen": "penta", "dose": 1, "date": vn(today) })),
+        )
+        .await;
+    assert_eq!(status, 409);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM child_doses WHERE child_id = $1")
+        .bind(id)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+
+    // Who records: not a collaborator, police or leader; not another commune's officer.
+    for who in ["ctv", "congan", "lanhdao", "xa2"] {
+        let other = app.api_for_demo(who).await;
+        let (status, _) = other
+            .send(
+                Method::POST,
+                &format!("/api/v1/children/{id}/doses"),
+                Some(json!({ "antigen": "opv", "dose": 1, "date": vn(today) })),
+            )
+            .await;
+        assert!(status == 403 || status == 404, "{who}: {status}");
+    }
+    let (status, _) = app
+        .api_for_demo("xa2")
+        .await
+        .get(&format!("/api/v1/units/{commune}/immunization-due"))
+        .await;
+    assert_eq!(status, 404, "another commune's list");
+}
