@@ -248,12 +248,18 @@ async fn every_route_as_every_role_inside_and_outside_the_scope() {
                 format!("/api/v1/children/{cid}/caregivers"),
                 format!("/api/v1/households/{hid}/book"),
                 format!("/api/v1/households?unit={}", f.commune),
+                format!("/api/v1/children/{cid}/immunization"),
+                format!("/api/v1/units/{}/immunization-due", f.commune),
             ] {
                 let (status, body) = api.get(&path).await;
                 assert!(denied(status), "{who} GET {path}: {status}");
                 assert_eq!(leaked(&body, f), None, "{who} GET {path} leaked data");
             }
-            let page_writes: [(String, Vec<(&str, &str)>); 5] = [
+            let page_writes: [(String, Vec<(&str, &str)>); 6] = [
+                (
+                    format!("/children/{cid}/doses"),
+                    vec![("vaccine", "bcg:1"), ("date", "01/01/2026")],
+                ),
                 (
                     format!("/children/{cid}/events"),
                     vec![("version", "1"), ("kind", "died"), ("date", "01/01/2026")],
@@ -317,7 +323,8 @@ async fn every_route_as_every_role_inside_and_outside_the_scope() {
                 "SELECT (SELECT COUNT(*) FROM child_events WHERE child_id = $1) \
                  + (SELECT COUNT(*) FROM child_caregivers WHERE child_id = $1) \
                  + (SELECT COUNT(*) FROM children WHERE id = $1 AND (id_verified_at IS NOT NULL OR name_parts IS NOT NULL)) \
-                 + (SELECT COUNT(*) FROM households WHERE id = $2 AND head_name = 'Chủ Hộ Giả')",
+                 + (SELECT COUNT(*) FROM households WHERE id = $2 AND head_name = 'Chủ Hộ Giả') \
+                 + (SELECT COUNT(*) FROM child_doses WHERE child_id = $1)",
             )
             .bind(cid)
             .bind(hid)
@@ -328,7 +335,7 @@ async fn every_route_as_every_role_inside_and_outside_the_scope() {
                 touched, 0,
                 "{who} changed an outside record's events, caregivers, ID check, name split or household"
             );
-            checked += 17;
+            checked += 20;
             assert_eq!(
                 app.child_name(f.child_id).await,
                 before_name,
