@@ -62,19 +62,20 @@ fn state_code(s: DoseState) -> &'static str {
     }
 }
 
+fn row(s: epi::DoseStatus) -> DoseRow {
+    DoseRow {
+        antigen: s.scheduled.antigen.clone(),
+        dose: i64::from(s.scheduled.dose),
+        label: s.scheduled.label.clone(),
+        due: s.due.to_string(),
+        given: s.given.map(|d| d.to_string()),
+        state: state_code(s.state).into(),
+        state_label: s.state.label_vi().into(),
+    }
+}
+
 fn rows(birth: time::Date, given: &[Given], today: time::Date) -> Vec<DoseRow> {
-    epi::status(birth, given, today)
-        .into_iter()
-        .map(|s| DoseRow {
-            antigen: s.scheduled.antigen.clone(),
-            dose: i64::from(s.scheduled.dose),
-            label: s.scheduled.label.clone(),
-            due: s.due.to_string(),
-            given: s.given.map(|d| d.to_string()),
-            state: state_code(s.state).into(),
-            state_label: s.state.label_vi().into(),
-        })
-        .collect()
+    epi::status(birth, given, today).into_iter().map(row).collect()
 }
 
 fn given_of(r: &sqlx::any::AnyRow) -> Option<Given> {
@@ -296,14 +297,16 @@ pub async fn due_list(
         let Some(birth) = parse_date(&r.get::<String, _>("birth_date")) else {
             continue;
         };
-        let doses: Vec<DoseRow> = rows(birth, given.get(&id).map_or(&[][..], |v| v), today)
-            .into_iter()
-            .filter(|d| {
-                d.state == "overdue"
-                    || d.state == "due"
-                    || (d.state == "upcoming" && d.due.as_str() <= until.to_string().as_str())
-            })
-            .collect();
+        let doses: Vec<DoseRow> =
+            epi::status(birth, given.get(&id).map_or(&[][..], |v| v), today)
+                .into_iter()
+                .filter(|d| match d.state {
+                    DoseState::Overdue | DoseState::Due => true,
+                    DoseState::Upcoming => d.due <= until,
+                    DoseState::Done | DoseState::Invalid => false,
+                })
+                .map(row)
+                .collect();
         if !doses.is_empty() {
             out.push(DueChild {
                 child_id: id,

@@ -168,3 +168,56 @@ pub async fn search(db: &str, samples: usize) -> Result<()> {
     }
     Ok(())
 }
+
+/// `mang bench due`: the vaccination-day list (month) of the first `communes` communes, as
+/// each commune's officer, through the store call the page and the API make (audit
+/// included). Reports the children under three looked at and the children listed.
+pub async fn due(db: &str, communes: usize) -> Result<()> {
+    let store = Store::open(db, OpenMode::Existing).await?;
+    let province: String =
+        sqlx::query_scalar("SELECT province_code FROM children ORDER BY id LIMIT 1")
+            .fetch_optional(store.pool())
+            .await?
+            .context("cơ sở dữ liệu chưa có trẻ em (chạy `mang demo` trước)")?;
+    let list = mang_store::units::communes_of(&store, &province).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut s = Series::new("commune due list (month)");
+    let mut children = 0i64;
+    for unit in list.iter().take(communes) {
+        let officer = principal(&store, Role::CommuneOfficer, unit.code().as_str()).await?;
+        let scoped = officer.scoped::<ViewChildRecord>().expect("role may view");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children WHERE commune_code = $1")
+            .bind(unit.code().as_str())
+            .fetch_one(store.pool())
+            .await?;
+        children += n;
+        let t = Instant::now();
+        let due = mang_store::immunization::due_list(
+            &store,
+            &scoped,
+            unit,
+            today + time::Duration::days(30),
+            today,
+        )
+        .await?;
+        s.ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        s.rows += due.len();
+    }
+    println!(
+        "{} communes, {} children in them on average",
+        s.ms.len(),
+        children / s.ms.len().max(1) as i64
+    );
+    println!("| request | n | children listed/request | p50 ms | p95 ms | max ms |");
+    println!("|---|---|---|---|---|---|");
+    println!(
+        "| {} | {} | {:.0} | {:.1} | {:.1} | {:.1} |",
+        s.name,
+        s.ms.len(),
+        s.rows as f64 / s.ms.len().max(1) as f64,
+        s.quantile(0.5),
+        s.quantile(0.95),
+        s.quantile(1.0)
+    );
+    Ok(())
+}

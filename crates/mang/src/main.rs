@@ -131,6 +131,13 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         samples: usize,
     },
+    /// The commune vaccination-day list (month), timed for the first N communes.
+    Due {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long, default_value_t = 30)]
+        communes: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -368,6 +375,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench {
             command: BenchCommand::Search { db, samples },
         } => bench::search(&db.db, samples).await,
+        Command::Bench {
+            command: BenchCommand::Due { db, communes },
+        } => bench::due(&db.db, communes).await,
     }
 }
 
