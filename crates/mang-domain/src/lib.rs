@@ -11,6 +11,7 @@ pub mod demo;
 pub mod demo_extras;
 pub mod immunization;
 pub mod import;
+pub mod injuries;
 pub mod life;
 pub mod merge;
 pub mod names;

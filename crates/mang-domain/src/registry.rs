@@ -87,6 +87,7 @@ pub fn field_label(field: &str) -> &'static str {
         "phone" => "Điện thoại",
         "poverty" => "Hộ nghèo, cận nghèo",
         "dose" => "Tiêm chủng",
+        "injury" => "Tai nạn, thương tích",
         "status" => "Tình trạng",
         "event" => "Biến động",
         "caregiver" => "Người chăm sóc",

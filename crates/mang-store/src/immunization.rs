@@ -75,7 +75,10 @@ fn row(s: epi::DoseStatus) -> DoseRow {
 }
 
 fn rows(birth: time::Date, given: &[Given], today: time::Date) -> Vec<DoseRow> {
-    epi::status(birth, given, today).into_iter().map(row).collect()
+    epi::status(birth, given, today)
+        .into_iter()
+        .map(row)
+        .collect()
 }
 
 fn given_of(r: &sqlx::any::AnyRow) -> Option<Given> {
@@ -297,16 +300,15 @@ pub async fn due_list(
         let Some(birth) = parse_date(&r.get::<String, _>("birth_date")) else {
             continue;
         };
-        let doses: Vec<DoseRow> =
-            epi::status(birth, given.get(&id).map_or(&[][..], |v| v), today)
-                .into_iter()
-                .filter(|d| match d.state {
-                    DoseState::Overdue | DoseState::Due => true,
-                    DoseState::Upcoming => d.due <= until,
-                    DoseState::Done | DoseState::Invalid => false,
-                })
-                .map(row)
-                .collect();
+        let doses: Vec<DoseRow> = epi::status(birth, given.get(&id).map_or(&[][..], |v| v), today)
+            .into_iter()
+            .filter(|d| match d.state {
+                DoseState::Overdue | DoseState::Due => true,
+                DoseState::Upcoming => d.due <= until,
+                DoseState::Done | DoseState::Invalid => false,
+            })
+            .map(row)
+            .collect();
         if !doses.is_empty() {
             out.push(DueChild {
                 child_id: id,

@@ -12,6 +12,7 @@ pub mod households;
 pub mod immunization;
 pub mod import;
 mod import_links;
+pub mod injuries;
 pub mod life;
 pub mod merge;
 pub mod password;

@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use mang_domain::access::{RecordHealthData, ViewChildRecord};
 use mang_store::immunization::{self, ChildImmunization, DueChild, NewDose};
+use mang_store::injuries::{self, InjuryRow, NewInjury};
 use mang_store::registry;
 
 pub fn routes() -> Router<AppState> {
@@ -18,6 +19,86 @@ pub fn routes() -> Router<AppState> {
         .route("/children/{id}/immunization", get(child_immunization))
         .route("/children/{id}/doses", post(record_dose))
         .route("/units/{code}/immunization-due", get(due_list))
+        .route(
+            "/children/{id}/injuries",
+            get(child_injuries).post(record_child_injury),
+        )
+        .route(
+            "/units/{code}/injuries",
+            get(unit_injuries).post(record_unit_injury),
+        )
+}
+
+/// A child's injuries and accidents, newest first. The read is audited.
+#[utoipa::path(get, path = "/api/v1/children/{id}/injuries", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<InjuryRow>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn child_injuries(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<InjuryRow>>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
+    let c = registry::get_child(&st.store, &scoped, id).await?;
+    Ok(Json(injuries::of_child(&st.store, &scoped, &c).await?))
+}
+
+/// Record an injury of a child on the register (health station, commune officer).
+#[utoipa::path(post, path = "/api/v1/children/{id}/injuries", params(("id" = i64, Path)), request_body = NewInjury,
+    responses((status = 201), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn record_child_injury(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(input): Json<NewInjury>,
+) -> Result<StatusCode, ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<RecordHealthData>()?;
+    injuries::record_for_child(&st.store, &scoped, id, &input, today()).await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub(crate) struct YearParams {
+    /// Calendar year (default: this year).
+    year: Option<i32>,
+}
+
+/// The injuries of a commune or village in a year (children on the register or not).
+#[utoipa::path(get, path = "/api/v1/units/{code}/injuries", params(("code" = String, Path), YearParams),
+    responses((status = 200, body = Vec<InjuryRow>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn unit_injuries(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(code): Path<String>,
+    Query(q): Query<YearParams>,
+) -> Result<Json<Vec<InjuryRow>>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
+    let unit = mang_store::units::get(&st.store, &code).await?;
+    let year = q.year.unwrap_or(today().year());
+    Ok(Json(injuries::list(&st.store, &scoped, &unit, year).await?))
+}
+
+/// Record an injury of a child not on the register, in a commune or village: `sex`
+/// (`Nam`/`Nữ`) and `age_years` are required.
+#[utoipa::path(post, path = "/api/v1/units/{code}/injuries", params(("code" = String, Path)), request_body = NewInjury,
+    responses((status = 201), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn record_unit_injury(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Json(input): Json<NewInjury>,
+) -> Result<StatusCode, ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<RecordHealthData>()?;
+    let unit = mang_store::units::get(&st.store, &code).await?;
+    injuries::record_for_unit(&st.store, &scoped, &unit, &input, today()).await?;
+    Ok(StatusCode::CREATED)
 }
 
 /// A child's immunisation schedule: each dose with its due date, the date given and its

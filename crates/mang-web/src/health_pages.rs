@@ -24,6 +24,254 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/children/{id}/doses", post(record_dose))
         .route("/immunization", get(due_list))
+        .route("/children/{id}/injuries", post(record_child_injury))
+        .route("/injuries", get(injury_list).post(record_unit_injury))
+}
+
+/// Options of the injury forms: (code, label) for kind, place, outcome.
+pub struct InjuryOptions {
+    pub kinds: Vec<(&'static str, &'static str)>,
+    pub places: Vec<(&'static str, &'static str)>,
+    pub outcomes: Vec<(&'static str, &'static str)>,
+}
+
+impl InjuryOptions {
+    fn new() -> InjuryOptions {
+        use mang_domain::injuries::{KINDS, OUTCOMES, PLACES};
+        InjuryOptions {
+            kinds: KINDS.iter().map(|k| (k.as_str(), k.label_vi())).collect(),
+            places: PLACES.iter().map(|k| (k.as_str(), k.label_vi())).collect(),
+            outcomes: OUTCOMES
+                .iter()
+                .map(|k| (k.as_str(), k.label_vi()))
+                .collect(),
+        }
+    }
+}
+
+pub struct InjuryView {
+    pub rows: Vec<mang_store::injuries::InjuryRow>,
+    pub options: InjuryOptions,
+    pub may_record: bool,
+    pub error: Option<String>,
+}
+
+pub(crate) async fn injury_view(
+    st: &AppState,
+    u: &SignedIn,
+    scoped: &Scoped<ViewChildRecord>,
+    c: &Child,
+    error: Option<String>,
+) -> Result<InjuryView, PageError> {
+    let rows = mang_store::injuries::of_child(&st.store, scoped, c)
+        .await
+        .map_err(|e| store_fail(u, e))?
+        .into_iter()
+        .map(|mut r| {
+            r.injury_date = vi::iso_date(&r.injury_date);
+            r
+        })
+        .collect();
+    Ok(InjuryView {
+        rows,
+        options: InjuryOptions::new(),
+        may_record: principal(u)
+            .authorize::<RecordHealthData>(&c.path())
+            .is_ok()
+            && c.status != mang_domain::merge::MERGED,
+        error,
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct InjuryForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(flatten)]
+    input: mang_store::injuries::NewInjury,
+}
+
+async fn record_child_injury(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+    Form(f): Form<InjuryForm>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    check_csrf(&u, &f.csrf)?;
+    let scoped = principal(&u)
+        .scoped::<RecordHealthData>()
+        .map_err(|_| denied(&u))?;
+    match mang_store::injuries::record_for_child(
+        &st.store,
+        &scoped,
+        id,
+        &f.input,
+        crate::api::today(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/children/{id}#injuries")).into_response()),
+        Err(e @ StoreError::Fields(_)) => {
+            render_child_with(
+                &st,
+                &u,
+                id,
+                None,
+                None,
+                Some(("injury", fields_message(&e))),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct InjuryQuery {
+    unit: Option<String>,
+    year: Option<i32>,
+}
+
+#[derive(Template)]
+#[template(path = "injuries.html")]
+struct InjuryPage {
+    layout: Layout,
+    unit_code: String,
+    unit_name: String,
+    year: i32,
+    rows: Vec<mang_store::injuries::InjuryRow>,
+    drowning: usize,
+    deaths: usize,
+    communes: Vec<(String, String)>,
+    may_record: bool,
+    options: InjuryOptions,
+    villages: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+async fn injury_page(
+    st: &AppState,
+    u: &SignedIn,
+    q: &InjuryQuery,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let p = principal(u);
+    let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(u))?;
+    let code = q
+        .unit
+        .clone()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| p.unit.to_string());
+    let unit = mang_store::units::get(&st.store, &code)
+        .await
+        .map_err(|e| store_fail(u, e))?;
+    if !scoped.scope().contains(&unit.path()) {
+        return Err(store_fail(u, StoreError::NotFound));
+    }
+    let year = q.year.unwrap_or(crate::api::today().year());
+    let commune = unit.path().commune.clone();
+    let (rows, communes, villages) = match &commune {
+        Some(c) => {
+            let rows: Vec<mang_store::injuries::InjuryRow> =
+                mang_store::injuries::list(&st.store, &scoped, &unit, year)
+                    .await
+                    .map_err(|e| store_fail(u, e))?
+                    .into_iter()
+                    .map(|mut r| {
+                        r.injury_date = vi::iso_date(&r.injury_date);
+                        r
+                    })
+                    .collect();
+            let villages = mang_store::units::villages_of(&st.store, c)
+                .await
+                .map_err(|e| store_fail(u, e))?
+                .into_iter()
+                .map(|v| (v.code().to_string(), v.name))
+                .collect();
+            (rows, Vec::new(), villages)
+        }
+        None => {
+            let communes = match unit.path().province {
+                Some(province) => mang_store::units::communes_of(&st.store, &province)
+                    .await
+                    .map_err(|e| store_fail(u, e))?
+                    .into_iter()
+                    .map(|c| (c.code().to_string(), c.name))
+                    .collect(),
+                None => Vec::new(),
+            };
+            (Vec::new(), communes, Vec::new())
+        }
+    };
+    let view = InjuryPage {
+        layout: layout(u, "/injuries"),
+        may_record: commune.is_some() && p.authorize::<RecordHealthData>(&unit.path()).is_ok(),
+        drowning: rows.iter().filter(|r| r.kind == "drowning").count(),
+        deaths: rows.iter().filter(|r| r.outcome == "death").count(),
+        unit_code: code,
+        unit_name: unit.name,
+        year,
+        rows,
+        communes,
+        options: InjuryOptions::new(),
+        villages,
+        error,
+    };
+    Ok((status, render(&view)).into_response())
+}
+
+async fn injury_list(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<InjuryQuery>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    injury_page(&st, &u, &q, None, StatusCode::OK).await
+}
+
+async fn record_unit_injury(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<InjuryQuery>,
+    Form(f): Form<InjuryForm>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    check_csrf(&u, &f.csrf)?;
+    let p = principal(&u);
+    let scoped = p.scoped::<RecordHealthData>().map_err(|_| denied(&u))?;
+    let code = q
+        .unit
+        .clone()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| p.unit.to_string());
+    let unit = mang_store::units::get(&st.store, &code)
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    match mang_store::injuries::record_for_unit(
+        &st.store,
+        &scoped,
+        &unit,
+        &f.input,
+        crate::api::today(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/injuries?unit={code}")).into_response()),
+        Err(e @ StoreError::Fields(_)) => {
+            injury_page(
+                &st,
+                &u,
+                &q,
+                Some(fields_message(&e)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
 }
 
 pub struct DoseView {

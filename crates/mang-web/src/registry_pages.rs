@@ -356,6 +356,7 @@ struct ChildView {
     steps: Vec<(&'static str, &'static str)>,
     life: crate::life_pages::LifeView,
     immunization: crate::health_pages::ImmunizationView,
+    injuries: crate::health_pages::InjuryView,
     merges: Vec<crate::merge_pages::MergeView>,
     may_undo: bool,
 }
@@ -605,12 +606,15 @@ pub(crate) async fn render_child_with(
     section_error: Option<(&'static str, String)>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let (circumstance_error, life_error, immunization_error) = match section_error {
-        Some(("circumstances", e)) => (Some(e), None, None),
-        Some(("immunization", e)) => (None, None, Some(e)),
-        Some((_, e)) => (None, Some(e), None),
-        None => (None, None, None),
-    };
+    let (mut circumstance_error, mut life_error, mut immunization_error, mut injury_error) =
+        (None, None, None, None);
+    match section_error {
+        Some(("circumstances", e)) => circumstance_error = Some(e),
+        Some(("immunization", e)) => immunization_error = Some(e),
+        Some(("injury", e)) => injury_error = Some(e),
+        Some((_, e)) => life_error = Some(e),
+        None => {}
+    }
     let p = principal(u);
     let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(u))?;
     let c = registry::get_child(&st.store, &scoped, id)
@@ -672,6 +676,7 @@ pub(crate) async fn render_child_with(
     let life = crate::life_pages::life_view(st, u, &scoped, &c, life_error).await?;
     let immunization =
         crate::health_pages::immunization_view(st, u, &scoped, &c, immunization_error).await?;
+    let injuries = crate::health_pages::injury_view(st, u, &scoped, &c, injury_error).await?;
     let merges = mang_store::merge::merges_of_child(&st.store, &scoped, &c)
         .await
         .map_err(|e| store_fail(u, e))?
@@ -684,6 +689,7 @@ pub(crate) async fn render_child_with(
     let view = ChildView {
         life,
         immunization,
+        injuries,
         verification_label: vstatus.label_vi(),
         checked: match (&c.checked_at, &c.checked_by) {
             (Some(at), Some(by)) => format!("lần cuối {} bởi {by}", iso_to_vn(&at[..10])),

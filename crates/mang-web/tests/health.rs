@@ -202,3 +202,101 @@ async fn a_health_worker_records_doses_and_the_due_list_follows() {
         .await;
     assert_eq!(status, 404, "another commune's list");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn injuries_are_recorded_for_known_and_unknown_children_and_counted() {
+    let app = TestApp::spawn(50).await;
+    let commune = app.demo_commune("yte").await;
+    let f = app.fixture(&commune, None, "TN").await;
+    let b = app.browser("yte", DEMO_PASSWORD).await;
+    let year = time::OffsetDateTime::now_utc().date().year();
+    let day = format!("02/01/{year}");
+    // On the child's page: a drowning; the child's age and sex come from the record.
+    let (status, page) = b
+        .post(
+            &format!("/children/{}/injuries", f.child_id),
+            &[
+                ("date", &day),
+                ("kind", "drowning"),
+                ("place", "water_body"),
+                ("outcome", "hospitalised"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{page}");
+    // A child not on the register: sex and age are required.
+    let (status, page) = b
+        .post(
+            &format!("/injuries?unit={commune}"),
+            &[
+                ("date", &day),
+                ("kind", "traffic"),
+                ("place", "road"),
+                ("outcome", "death"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Chọn giới tính") && page.contains("Tuổi của trẻ"),
+        "{page}"
+    );
+    let (status, _) = b
+        .post(
+            &format!("/injuries?unit={commune}"),
+            &[
+                ("date", &day),
+                ("kind", "traffic"),
+                ("place", "road"),
+                ("outcome", "death"),
+                ("sex", "Nam"),
+                ("age_years", "7"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, page) = b
+        .get(&format!("/injuries?unit={commune}&year={year}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Đuối nước") && page.contains("Chưa có trong sổ"),
+        "{page}"
+    );
+    let api = app.api_for_demo("xa").await;
+    let (_, body) = api
+        .get(&format!("/api/v1/units/{commune}/injuries?year={year}"))
+        .await;
+    let rows = v(&body);
+    assert_eq!(rows.as_array().unwrap().len(), 2, "{body}");
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["child_id"] == f.child_id
+                && r["sex"] == "female"
+                && r["age_years"].as_i64().unwrap() >= 6)
+    );
+    let (_, page) = b.get(&format!("/children/{}", f.child_id)).await;
+    assert!(
+        page.contains("Tai nạn, thương tích:  → Đuối nước ngày"),
+        "history"
+    );
+    // Another commune sees none of it; a collaborator may not record.
+    let (status, _) = app
+        .api_for_demo("xa2")
+        .await
+        .get(&format!("/api/v1/units/{commune}/injuries"))
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = app
+        .api_for_demo("ctv")
+        .await
+        .send(
+            Method::POST,
+            &format!("/api/v1/children/{}/injuries", f.child_id),
+            Some(json!({ "date": day, "kind": "fall", "place": "home", "outcome": "treated" })),
+        )
+        .await;
+    assert!(status == 403 || status == 404);
+}
