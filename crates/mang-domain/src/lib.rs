@@ -4,6 +4,7 @@
 //! here is pure and fast to test. Time and randomness are parameters (`as_of`, seeded RNGs).
 
 pub mod access;
+pub mod anthro;
 pub mod audit;
 pub mod circumstances;
 pub mod codes;

@@ -1,6 +1,7 @@
 //! `mang`: the one binary. Operational subcommands (serve, demo, users, audit, backup,
 //! restore, migrate, export-openapi) that tests and CI use themselves.
 
+mod anthro_cmd;
 mod bench;
 
 use anyhow::{Context, Result, bail};
@@ -114,6 +115,8 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// WHO z-scores for a survey CSV (WHO anthro's columns and conventions).
+    Anthro(anthro_cmd::AnthroArgs),
     /// Check that the server answers /healthz.
     Healthcheck {
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -372,6 +375,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Healthcheck { addr } => healthcheck(&addr).await,
+        Command::Anthro(args) => anthro_cmd::run(args),
         Command::Bench {
             command: BenchCommand::Search { db, samples },
         } => bench::search(&db.db, samples).await,
