@@ -1,6 +1,8 @@
 //! Măng documents: reading spreadsheets users bring (.xlsx, CSV in UTF-8 with or without a
 //! BOM) into plain text tables, and writing .xlsx files (exports, templates with
-//! drop-down lists, error reports). Word reports and SVG charts will join them here.
+//! drop-down lists, error reports). SVG charts (`chart`). Word reports will join them here.
+
+pub mod chart;
 
 use calamine::{Data, Reader};
 use rust_xlsxwriter::{DataValidation, Format, Workbook, XlsxError};

@@ -10,6 +10,7 @@ pub mod circumstances;
 pub mod codes;
 pub mod demo;
 pub mod demo_extras;
+pub mod growth;
 pub mod immunization;
 pub mod import;
 pub mod injuries;

@@ -88,6 +88,7 @@ pub fn field_label(field: &str) -> &'static str {
         "poverty" => "Hộ nghèo, cận nghèo",
         "dose" => "Tiêm chủng",
         "injury" => "Tai nạn, thương tích",
+        "measurement" => "Cân, đo",
         "status" => "Tình trạng",
         "event" => "Biến động",
         "caregiver" => "Người chăm sóc",

@@ -40,6 +40,13 @@ pub fn number(n: i64) -> String {
     out
 }
 
+/// A decimal number the Vietnamese way: decimal comma, no trailing zeros (`9,5`, `80`).
+pub fn decimal(x: f64) -> String {
+    let s = format!("{x:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.replace('.', ",")
+}
+
 /// `dd/mm/yyyy`, the date format of every Vietnamese form (BRIEF §9).
 pub fn date(d: time::Date) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())

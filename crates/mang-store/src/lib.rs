@@ -8,6 +8,7 @@ pub mod circumstances;
 pub mod demo;
 pub mod dialect;
 mod error;
+pub mod growth;
 pub mod households;
 pub mod immunization;
 pub mod import;

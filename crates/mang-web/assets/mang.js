@@ -5,7 +5,9 @@
  * (case, diacritics, đ/d ignored); data-filter-count=ID2 gets the row count.
  * progress[data-status=URL]: poll URL (JSON {done, total, text, finished}) every second,
  * move the bar and put text into #data-status-text; reload the page once finished (the
- * page then shows the result). Without JS the page refreshes itself (noscript meta). */
+ * page then shows the result). Without JS the page refreshes itself (noscript meta).
+ * form[data-assess=URL]: while typing, GET URL + the form's measurement fields (JSON
+ * z-scores, no record read or written) and show them in the form's <output>. */
 (function () {
   "use strict";
   var d = document, SENT = "data-mang-sent", OLD = "data-busy-label";
@@ -91,7 +93,43 @@
     setTimeout(tick, 500);
   }
 
+  function assess(form) {
+    var out = form.querySelector("output"), timer = 0, seq = 0;
+    if (!out || !window.fetch) return;
+    function z(v, name) {
+      if (!v) return "";
+      return name + " " + v.z.toFixed(2).replace(".", ",") + (v.flagged ? " (!)" : "");
+    }
+    function run() {
+      var q = [], names = ["date", "weight_kg", "lenhei_cm", "measure", "oedema", "muac_cm"];
+      each(names, function (n) {
+        var el = form.elements[n];
+        if (el && el.value) q.push(n + "=" + encodeURIComponent(el.value));
+      });
+      var date = form.elements.date, w = form.elements.weight_kg, l = form.elements.lenhei_cm;
+      if (!date || !date.value || ((!w || !w.value) && (!l || !l.value))) { out.textContent = ""; return; }
+      var mine = ++seq;
+      fetch(form.getAttribute("data-assess") + "&" + q.join("&"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, b: b }; }); })
+        .then(function (x) {
+          if (mine !== seq) return;
+          if (!x.ok) {
+            out.textContent = x.b.errors && x.b.errors.length
+              ? x.b.errors.map(function (e) { return e.message; }).join("; ") : (x.b.error || "");
+            return;
+          }
+          var parts = [z(x.b.zwei, "Z cân nặng/tuổi"), z(x.b.zlen, "Z chiều cao/tuổi"), z(x.b.zwfl, "Z cân nặng/chiều cao")]
+            .filter(function (p) { return p; });
+          out.textContent = parts.join(" · ") + (parts.length ? " — " : "") + x.b.status;
+        })
+        .catch(function () { out.textContent = ""; });
+    }
+    form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 300); });
+    form.addEventListener("change", function () { clearTimeout(timer); timer = setTimeout(run, 50); });
+  }
+
   function init() {
+    each(d.querySelectorAll("form[data-assess]"), assess);
     each(d.querySelectorAll("input[data-filter-target]"), function (i) { if (i.value) filter(i); });
     each(d.querySelectorAll("progress[data-status]"), poll);
   }

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mang_domain::access::{RecordHealthData, ViewChildRecord};
+use mang_store::growth::{self, MeasurementRow, NewMeasurement};
 use mang_store::immunization::{self, ChildImmunization, DueChild, NewDose};
 use mang_store::injuries::{self, InjuryRow, NewInjury};
 use mang_store::registry;
@@ -27,6 +28,68 @@ pub fn routes() -> Router<AppState> {
             "/units/{code}/injuries",
             get(unit_injuries).post(record_unit_injury),
         )
+        .route(
+            "/children/{id}/measurements",
+            get(child_measurements).post(record_measurement),
+        )
+        .route("/growth/assess", get(assess))
+}
+
+/// A child's growth measurements with WHO z-scores (weight-for-age, length/height-for-age,
+/// weight-for-length/height, BMI, head and arm circumference; `flagged` marks values WHO
+/// deems implausible) and the nutrition status. The read is audited.
+#[utoipa::path(get, path = "/api/v1/children/{id}/measurements", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<MeasurementRow>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn child_measurements(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<MeasurementRow>>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
+    let c = registry::get_child(&st.store, &scoped, id).await?;
+    Ok(Json(growth::of_child(&st.store, &scoped, &c).await?))
+}
+
+/// Record a measurement (health station, commune officer) of a child under five; answers
+/// with its z-scores and status.
+#[utoipa::path(post, path = "/api/v1/children/{id}/measurements", params(("id" = i64, Path)), request_body = NewMeasurement,
+    responses((status = 201, body = MeasurementRow), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn record_measurement(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(input): Json<NewMeasurement>,
+) -> Result<(StatusCode, Json<MeasurementRow>), ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<RecordHealthData>()?;
+    let row = growth::record(&st.store, &scoped, id, &input, today()).await?;
+    Ok((StatusCode::CREATED, Json(row)))
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub(crate) struct AssessParams {
+    /// `male` or `female`.
+    sex: String,
+    /// Birth date, ISO or dd/mm/yyyy.
+    birth: String,
+    #[serde(flatten)]
+    #[param(inline)]
+    input: NewMeasurement,
+}
+
+/// Z-scores and nutrition status of a measurement, computed without saving or reading any
+/// record (the entry form's live values): WHO 2006 standards, as `anthro`.
+#[utoipa::path(get, path = "/api/v1/growth/assess", params(AssessParams),
+    responses((status = 200, body = MeasurementRow), (status = 401, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn assess(
+    m: MaybeUser,
+    Query(q): Query<AssessParams>,
+) -> Result<Json<MeasurementRow>, ApiError> {
+    require(m)?;
+    Ok(Json(growth::assess(&q.sex, &q.birth, &q.input, today())?))
 }
 
 /// A child's injuries and accidents, newest first. The read is audited.

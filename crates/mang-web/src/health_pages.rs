@@ -26,6 +26,128 @@ pub fn routes() -> Router<AppState> {
         .route("/immunization", get(due_list))
         .route("/children/{id}/injuries", post(record_child_injury))
         .route("/injuries", get(injury_list).post(record_unit_injury))
+        .route("/children/{id}/measurements", post(record_measurement))
+}
+
+/// One measurement as the child page shows it.
+pub struct MeasurementView {
+    pub date: String,
+    pub age: String,
+    pub weight: String,
+    pub lenhei: String,
+    pub zwei: String,
+    pub zlen: String,
+    pub zwfl: String,
+    pub status: String,
+}
+
+/// The growth part of the child page: the WHO weight-for-age chart, the measurements with
+/// their z-scores, and the entry form (z-scores shown while typing, with JS).
+pub struct GrowthView {
+    pub rows: Vec<MeasurementView>,
+    /// SVG, made here from numbers only (safe to embed).
+    pub chart: String,
+    pub under_five: bool,
+    pub may_record: bool,
+    pub error: Option<String>,
+}
+
+/// "-2,15" or "-6,30 (!)" for a flagged score; empty when none.
+pub fn z_text(z: Option<mang_store::growth::Z>) -> String {
+    z.map(|z| {
+        let t = format!("{:.2}", z.z).replace('.', ",");
+        if z.flagged { format!("{t} (!)") } else { t }
+    })
+    .unwrap_or_default()
+}
+
+pub(crate) async fn growth_view(
+    st: &AppState,
+    u: &SignedIn,
+    scoped: &Scoped<ViewChildRecord>,
+    c: &Child,
+    error: Option<String>,
+) -> Result<GrowthView, PageError> {
+    let rows = mang_store::growth::of_child(&st.store, scoped, c)
+        .await
+        .map_err(|e| store_fail(u, e))?;
+    let sex = if c.sex == "female" {
+        mang_domain::anthro::Sex::Female
+    } else {
+        mang_domain::anthro::Sex::Male
+    };
+    let points: Vec<(f64, f64)> = rows
+        .iter()
+        .filter_map(|r| r.weight_kg.map(|w| (r.age_days as f64, w)))
+        .collect();
+    let today = crate::api::today();
+    let under_five = mang_domain::registry::parse_date(&c.birth_date)
+        .is_some_and(|b| (today - b).whole_days() < 1826);
+    let num = |v: Option<f64>| v.map(vi::decimal).unwrap_or_default();
+    Ok(GrowthView {
+        chart: if rows.is_empty() && !under_five {
+            String::new()
+        } else {
+            mang_docs::chart::weight_for_age_svg(sex, &points)
+        },
+        rows: rows
+            .iter()
+            .map(|r| MeasurementView {
+                date: vi::iso_date(&r.measured_on),
+                age: r.age_label.clone(),
+                weight: num(r.weight_kg),
+                lenhei: num(r.lenhei_cm),
+                zwei: z_text(r.zwei),
+                zlen: z_text(r.zlen),
+                zwfl: z_text(r.zwfl),
+                status: r.status.clone(),
+            })
+            .collect(),
+        under_five,
+        may_record: under_five
+            && principal(u)
+                .authorize::<RecordHealthData>(&c.path())
+                .is_ok()
+            && c.status != mang_domain::merge::MERGED,
+        error,
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct MeasurementForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(flatten)]
+    input: mang_store::growth::NewMeasurement,
+}
+
+async fn record_measurement(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+    Form(f): Form<MeasurementForm>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    check_csrf(&u, &f.csrf)?;
+    let scoped = principal(&u)
+        .scoped::<RecordHealthData>()
+        .map_err(|_| denied(&u))?;
+    match mang_store::growth::record(&st.store, &scoped, id, &f.input, crate::api::today()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/children/{id}#growth")).into_response()),
+        Err(e @ (StoreError::Fields(_) | StoreError::Conflict { .. })) => {
+            render_child_with(
+                &st,
+                &u,
+                id,
+                None,
+                None,
+                Some(("growth", fields_message(&e))),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
 }
 
 /// Options of the injury forms: (code, label) for kind, place, outcome.

@@ -300,3 +300,95 @@ async fn injuries_are_recorded_for_known_and_unknown_children_and_counted() {
         .await;
     assert!(status == 403 || status == 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn measurements_show_their_who_z_scores_status_and_chart() {
+    let app = TestApp::spawn(50).await;
+    let commune = app.demo_commune("yte").await;
+    let f = app.fixture(&commune, None, "TT").await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let birth = today - time::Duration::days(800);
+    let xa = app.api_for_demo("xa").await;
+    let (status, body) = xa
+        .send(
+            Method::POST,
+            &format!("/api/v1/households/{}/children", f.household_id),
+            Some(json!({ "full_name": "Đoàn Văn Cân", "sex": "Nam", "birth_date": vn(birth) })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = v(&body)["id"].as_i64().unwrap();
+    let b = app.browser("yte", DEMO_PASSWORD).await;
+
+    // Live z-scores for the form: computed, nothing stored.
+    let api = app.api_for_demo("yte").await;
+    let at = birth + time::Duration::days(731);
+    let (status, body) = api
+        .get(&format!(
+            "/api/v1/growth/assess?sex=male&birth={birth}&date={}&weight_kg=9,0&lenhei_cm=80&measure=h",
+            vn(at)
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let live = v(&body);
+    assert!(live["zwei"]["z"].as_f64().unwrap() < -2.0, "{body}");
+    assert!(
+        live["status"].as_str().unwrap().contains("Nhẹ cân"),
+        "{body}"
+    );
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM child_measurements")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+
+    // Saved through the page: the same z-scores on the child page, with the chart.
+    let (status, page) = b
+        .post(
+            &format!("/children/{id}/measurements"),
+            &[
+                ("date", &vn(at)),
+                ("weight_kg", "9,0"),
+                ("lenhei_cm", "80"),
+                ("measure", "h"),
+                ("oedema", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{page}");
+    let (_, page) = b.get(&format!("/children/{id}")).await;
+    assert!(
+        page.contains("id=\"measurements\"") && page.contains("<svg"),
+        "table and chart"
+    );
+    let shown = format!("{:.2}", live["zwei"]["z"].as_f64().unwrap()).replace('.', ",");
+    assert!(page.contains(&shown), "z {shown} on the page");
+    assert!(page.contains("Cân, đo:  → ngày"), "history");
+    let (_, body) = api
+        .get(&format!("/api/v1/children/{id}/measurements"))
+        .await;
+    assert_eq!(v(&body)[0]["zwei"], live["zwei"]);
+
+    // Field-named errors; a collaborator may not record.
+    let (status, page) = b
+        .post(
+            &format!("/children/{id}/measurements"),
+            &[("date", &vn(today)), ("weight_kg", "900"), ("measure", "x")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Cân nặng (kg) «900» ngoài khoảng hợp lý"),
+        "{page}"
+    );
+    let (status, _) = app
+        .api_for_demo("ctv")
+        .await
+        .send(
+            Method::POST,
+            &format!("/api/v1/children/{id}/measurements"),
+            Some(json!({ "date": vn(today), "weight_kg": "12" })),
+        )
+        .await;
+    assert!(status == 403 || status == 404);
+}
