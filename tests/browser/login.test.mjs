@@ -359,6 +359,53 @@ async function main() {
       await page.goto(`${url}/`);
       assert(pathOf(page) === '/login', `after logout GET / ended on ${page.url()}, expected /login`);
     });
+
+    await testCase('9 health: yte records a dose and a measurement, sees live z-scores and the updated due list', async () => {
+      if (!demoOk || !url) throw new Skip('skipped: no server (steps 1–2 failed)');
+      const { context, page } = await newPhonePage(browser);
+      try {
+        await page.goto(`${url}/login`);
+        await submitLogin(page, 'yte', PASSWORD);
+        assert(pathOf(page) === '/', `yte login ended on ${page.url()}`);
+        await page.goto(`${url}/immunization`);
+        const link = page.locator('#due-list tbody tr td a').first();
+        assert(await link.count() > 0, 'the vaccination-day list is empty');
+        await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), link.click()]);
+        const childPath = pathOf(page);
+        assert(childPath.startsWith('/children/'), `opened ${page.url()}`);
+        const id = childPath.split('/')[2];
+        const now = new Date();
+        const today = `${String(now.getUTCDate()).padStart(2, '0')}/${String(now.getUTCMonth() + 1).padStart(2, '0')}/${now.getUTCFullYear()}`;
+        // A dose: BCG, today.
+        await page.selectOption('#d-vaccine', 'bcg:1');
+        await page.fill('#d-date', today);
+        await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#record-dose button[type=submit]')]);
+        const doses = await page.locator('#doses').textContent();
+        assert(doses.includes(today), `the dose of ${today} is not in the schedule: ${doses.slice(0, 200)}`);
+        // A measurement: z-scores appear while typing, then in the table.
+        await page.fill('#g-date', today);
+        await page.fill('#g-weight', '10,5');
+        await page.fill('#g-len', '82');
+        await page.selectOption('#g-measure', 'h');
+        await page.waitForFunction(() => (document.querySelector('#z-live')?.textContent || '').includes('Z cân nặng/tuổi'), null, { timeout: ACTION_TIMEOUT_MS });
+        const live = (await page.locator('#z-live').textContent()).trim();
+        await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#record-measurement button[type=submit]')]);
+        const table = await page.locator('#measurements').textContent();
+        const z = live.match(/Z cân nặng\/tuổi (-?[0-9]+,[0-9]{2})/);
+        assert(z && table.includes(z[1]), `the saved z-score (${live}) is not in the table: ${table.slice(0, 200)}`);
+        assert(await page.locator('#growth svg').count() === 1, 'no growth chart');
+        // The due list (its JSON, same session) no longer asks for this child's BCG.
+        const me = await (await page.request.get(`${url}/api/v1/me`)).json();
+        const list = await (await page.request.get(`${url}/api/v1/units/${me.unit_code}/immunization-due?period=month`)).json();
+        const mine = list.find((c) => String(c.child_id) === id);
+        assert(!mine || !mine.doses.some((d) => d.antigen === 'bcg'), `BCG of child ${id} still due: ${JSON.stringify(mine).slice(0, 200)}`);
+        await page.goto(`${url}/immunization?period=month`);
+        assert(await page.locator('#due-list').count() === 1, 'the due-list page does not render');
+        await page.screenshot({ path: join(OUT, 'health-360.png'), fullPage: true });
+      } finally {
+        await context.close();
+      }
+    });
   } finally {
     if (loggedIn) await loggedIn.context.close().catch(() => {});
     if (browser) await browser.close().catch(() => {});
