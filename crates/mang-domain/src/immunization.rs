@@ -190,6 +190,45 @@ pub fn fully_immunised_under_1(birth: Date, given: &[Given]) -> bool {
         .all(|s| s.state == DoseState::Done && s.given.is_some_and(|d| d < first_birthday))
 }
 
+/// High-dose vitamin A (uống vitamin A liều cao): children from 6 to under 36 months, one
+/// dose in each half-year campaign (rounds around 1/6 and 1/12). Recorded with the doses
+/// as vaccine `vitamin_a`.
+pub const VITAMIN_A: &str = "vitamin_a";
+
+/// The half-year (campaign round) of a date: (year, 1 for January–June, 2 for July–December).
+pub fn half_year(d: Date) -> (i32, u8) {
+    (d.year(), if u8::from(d.month()) <= 6 { 1 } else { 2 })
+}
+
+/// Age in whole months.
+fn months(birth: Date, on: Date) -> i32 {
+    let mut m = (on.year() - birth.year()) * 12 + i32::from(u8::from(on.month()))
+        - i32::from(u8::from(birth.month()));
+    if on.day() < birth.day() {
+        m -= 1;
+    }
+    m
+}
+
+/// Whether a child of this age may take vitamin A on `on` (6 to under 36 months).
+pub fn vitamin_a_eligible(birth: Date, on: Date) -> bool {
+    (6..36).contains(&months(birth, on))
+}
+
+/// Vitamin A this round: `None` if the child is not in the age range, else whether the
+/// dose of the current half-year was taken (`Done`) or not yet (`Due`).
+pub fn vitamin_a_state(birth: Date, taken: &[Date], today: Date) -> Option<DoseState> {
+    if !vitamin_a_eligible(birth, today) {
+        return None;
+    }
+    let round = half_year(today);
+    Some(if taken.iter().any(|d| half_year(*d) == round) {
+        DoseState::Done
+    } else {
+        DoseState::Due
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,6 +301,36 @@ mod tests {
             DoseState::Invalid,
             "15 days after opv 1"
         );
+    }
+
+    #[test]
+    fn vitamin_a_once_per_half_year_from_6_to_36_months() {
+        let birth = date!(2025 - 05 - 20);
+        assert_eq!(
+            vitamin_a_state(birth, &[], date!(2025 - 11 - 19)),
+            None,
+            "5 months"
+        );
+        assert_eq!(
+            vitamin_a_state(birth, &[], date!(2025 - 11 - 20)),
+            Some(DoseState::Due)
+        );
+        let taken = [date!(2025 - 12 - 01)];
+        assert_eq!(
+            vitamin_a_state(birth, &taken, date!(2025 - 12 - 20)),
+            Some(DoseState::Done)
+        );
+        assert_eq!(
+            vitamin_a_state(birth, &taken, date!(2026 - 06 - 01)),
+            Some(DoseState::Due),
+            "new round"
+        );
+        assert_eq!(
+            vitamin_a_state(birth, &[], date!(2028 - 05 - 20)),
+            None,
+            "36 months"
+        );
+        assert_eq!(half_year(date!(2026 - 07 - 01)), (2026, 2));
     }
 
     #[test]

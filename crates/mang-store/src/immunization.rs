@@ -14,11 +14,15 @@ use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::HashMap;
 
+/// The label of high-dose vitamin A, recorded with the doses.
+pub const VITAMIN_A_LABEL: &str = "Vitamin A liều cao";
+
 /// Input for a dose.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct NewDose {
-    /// Vaccine code of the schedule (`bcg`, `hepb0`, `penta`, `opv`, `ipv`, `measles`, `je`, `mr`, `dpt`).
+    /// Vaccine code of the schedule (`bcg`, `hepb0`, `penta`, `opv`, `ipv`, `measles`, `je`,
+    /// `mr`, `dpt`), or `vitamin_a` (6–<36 months, once per half-year; `dose` ignored).
     pub antigen: String,
     pub dose: i64,
     /// dd/mm/yyyy.
@@ -50,6 +54,11 @@ pub struct ChildImmunization {
     /// Once the child is one year old: fully immunised before the first birthday
     /// (1 BCG + 3 DPT-VGB-Hib + 3 OPV + 1 measles, all valid).
     pub fully_immunised_under_1: Option<bool>,
+    /// High-dose vitamin A this half-year, for children of 6 to under 36 months: `done` or
+    /// `due`; absent outside that age.
+    pub vitamin_a: Option<String>,
+    /// ISO dates of the vitamin A doses taken.
+    pub vitamin_a_taken: Vec<String>,
 }
 
 fn state_code(s: DoseState) -> &'static str {
@@ -109,11 +118,19 @@ pub async fn of_child(
             .collect();
     let birth = parse_date(&child.birth_date).unwrap_or(today);
     let one = birth.replace_year(birth.year() + 1).unwrap_or(birth);
+    let mut vitamin: Vec<time::Date> = given
+        .iter()
+        .filter(|g| g.antigen == epi::VITAMIN_A)
+        .map(|g| g.date)
+        .collect();
+    vitamin.sort();
     Ok(ChildImmunization {
         child_id: child.id,
         schedule: rows(birth, &given, today),
         fully_immunised_under_1: (today >= one)
             .then(|| epi::fully_immunised_under_1(birth, &given)),
+        vitamin_a: epi::vitamin_a_state(birth, &vitamin, today).map(|s| state_code(s).to_owned()),
+        vitamin_a_taken: vitamin.iter().map(|d| d.to_string()).collect(),
     })
 }
 
@@ -133,10 +150,11 @@ pub async fn record_dose(
     today: time::Date,
 ) -> Result<()> {
     let mut errors = Vec::new();
+    let vitamin_a = input.antigen.trim() == epi::VITAMIN_A;
     let scheduled = u8::try_from(input.dose)
         .ok()
         .and_then(|n| epi::find(input.antigen.trim(), n));
-    if scheduled.is_none() {
+    if scheduled.is_none() && !vitamin_a {
         errors.push(field(
             "antigen",
             format!(
@@ -155,7 +173,11 @@ pub async fn record_dose(
     if !errors.is_empty() {
         return Err(StoreError::Fields(errors));
     }
-    let (s, date) = (scheduled.expect("checked"), date.expect("checked"));
+    let date = date.expect("checked");
+    let (antigen, label) = match scheduled {
+        Some(s) => (s.antigen.clone(), s.label.clone()),
+        None => (epi::VITAMIN_A.to_owned(), VITAMIN_A_LABEL.to_owned()),
+    };
     let mut tx = store.begin_write().await?;
     let (cond, vals) = scope_filter(scoped.scope(), "c", 2);
     let mut all = vec![Val::Int(child_id)];
@@ -181,25 +203,59 @@ pub async fn record_dose(
             message: mang_domain::merge::NOT_EDITABLE.into(),
         });
     }
-    if parse_date(&r.get::<String, _>(3)).is_some_and(|b| date < b) {
+    let birth = parse_date(&r.get::<String, _>(3));
+    if birth.is_some_and(|b| date < b) {
         return Err(StoreError::Fields(vec![field(
             "date",
             "Ngày tiêm trước ngày sinh của trẻ",
         )]));
     }
+    let dose: i64 = if vitamin_a {
+        if !birth.is_some_and(|b| epi::vitamin_a_eligible(b, date)) {
+            return Err(StoreError::Fields(vec![field(
+                "date",
+                "Vitamin A liều cao cho trẻ từ 6 đến dưới 36 tháng tuổi",
+            )]));
+        }
+        let taken: Vec<String> = sqlx::query_scalar(
+            "SELECT given_on FROM child_doses WHERE child_id = $1 AND antigen = $2",
+        )
+        .bind(child_id)
+        .bind(epi::VITAMIN_A)
+        .fetch_all(&mut *tx)
+        .await?;
+        let round = epi::half_year(date);
+        if taken
+            .iter()
+            .filter_map(|t| parse_date(t))
+            .any(|t| epi::half_year(t) == round)
+        {
+            return Err(StoreError::Conflict {
+                field: "antigen",
+                message: format!(
+                    "Trẻ đã uống vitamin A trong đợt 6 tháng {} năm {}",
+                    if round.1 == 1 { "đầu" } else { "cuối" },
+                    round.0
+                ),
+            });
+        }
+        taken.len() as i64 + 1
+    } else {
+        input.dose
+    };
     let same: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM child_doses WHERE child_id = $1 AND antigen = $2 AND dose = $3 AND given_on = $4",
     )
     .bind(child_id)
-    .bind(&s.antigen)
-    .bind(i64::from(s.dose))
+    .bind(&antigen)
+    .bind(dose)
     .bind(date.to_string())
     .fetch_one(&mut *tx)
     .await?;
     if same > 0 {
         return Err(StoreError::Conflict {
             field: "antigen",
-            message: format!("Đã ghi {} ngày {}", s.label, mang_domain::vi::date(date)),
+            message: format!("Đã ghi {label} ngày {}", mang_domain::vi::date(date)),
         });
     }
     let clean = |x: &str| Some(mang_domain::text::clean(x)).filter(|x| !x.is_empty());
@@ -209,8 +265,8 @@ pub async fn record_dose(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(child_id)
-    .bind(&s.antigen)
-    .bind(i64::from(s.dose))
+    .bind(&antigen)
+    .bind(dose)
     .bind(date.to_string())
     .bind(clean(&input.place))
     .bind(clean(&input.note))
@@ -228,7 +284,7 @@ pub async fn record_dose(
         "dose",
         "child",
         &child_id.to_string(),
-        serde_json::json!({ "dose": { "old": "", "new": format!("{} ngày {}", s.label, mang_domain::vi::date(date)) } }),
+        serde_json::json!({ "dose": { "old": "", "new": format!("{label} ngày {}", mang_domain::vi::date(date)) } }),
     )
     .await?;
     tx.commit().await?;
@@ -309,6 +365,41 @@ pub async fn due_list(
             })
             .map(row)
             .collect();
+        let mut doses = doses;
+        let taken: Vec<time::Date> = given
+            .get(&id)
+            .map(|v| {
+                v.iter()
+                    .filter(|g| g.antigen == epi::VITAMIN_A)
+                    .map(|g| g.date)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if epi::vitamin_a_state(birth, &taken, today) == Some(DoseState::Due) {
+            let (year, half) = epi::half_year(today);
+            let start = time::Date::from_calendar_date(
+                year,
+                if half == 1 {
+                    time::Month::January
+                } else {
+                    time::Month::July
+                },
+                1,
+            )
+            .unwrap_or(today);
+            doses.push(DoseRow {
+                antigen: epi::VITAMIN_A.into(),
+                dose: 0,
+                label: format!(
+                    "{VITAMIN_A_LABEL} (đợt 6 tháng {} năm {year})",
+                    if half == 1 { "đầu" } else { "cuối" }
+                ),
+                due: start.to_string(),
+                given: None,
+                state: "due".into(),
+                state_label: DoseState::Due.label_vi().into(),
+            });
+        }
         if !doses.is_empty() {
             out.push(DueChild {
                 child_id: id,

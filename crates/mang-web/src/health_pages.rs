@@ -408,6 +408,8 @@ pub struct DoseView {
 pub struct ImmunizationView {
     pub rows: Vec<DoseView>,
     pub fully: &'static str,
+    /// "Đã uống" / "Chưa uống" for this half-year's vitamin A, empty outside 6–36 months.
+    pub vitamin_a: String,
     pub may_record: bool,
     /// Doses that can be recorded, as (value `antigen:dose`, label).
     pub options: Vec<(String, String)>,
@@ -424,11 +426,22 @@ pub(crate) async fn immunization_view(
     let im = immunization::of_child(&st.store, scoped, c, crate::api::today())
         .await
         .map_err(|e| store_fail(u, e))?;
-    let options = im
+    let mut options: Vec<(String, String)> = im
         .schedule
         .iter()
         .map(|d| (format!("{}:{}", d.antigen, d.dose), d.label.clone()))
         .collect();
+    if im.vitamin_a.is_some() {
+        options.push((
+            format!("{}:0", mang_domain::immunization::VITAMIN_A),
+            immunization::VITAMIN_A_LABEL.to_owned(),
+        ));
+    }
+    let vitamin_a = match im.vitamin_a.as_deref() {
+        Some("done") => "Đã uống trong đợt này".to_owned(),
+        Some(_) => "Chưa uống trong đợt này (đến hạn)".to_owned(),
+        None => String::new(),
+    };
     Ok(ImmunizationView {
         rows: im
             .schedule
@@ -446,6 +459,7 @@ pub(crate) async fn immunization_view(
             Some(false) => "Không",
             None => "Chưa đủ 1 tuổi",
         },
+        vitamin_a,
         may_record: principal(u)
             .authorize::<RecordHealthData>(&c.path())
             .is_ok()

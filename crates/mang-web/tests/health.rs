@@ -392,3 +392,75 @@ async fn measurements_show_their_who_z_scores_status_and_chart() {
         .await;
     assert!(status == 403 || status == 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vitamin_a_once_per_half_year_for_6_to_36_months() {
+    let app = TestApp::spawn(50).await;
+    let commune = app.demo_commune("yte").await;
+    let f = app.fixture(&commune, None, "VA").await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let xa = app.api_for_demo("xa").await;
+    let mut ids = Vec::new();
+    for (name, days) in [("Đoàn Văn Sáu", 400), ("Đoàn Văn Bé", 60)] {
+        let (status, body) = xa
+            .send(
+                Method::POST,
+                &format!("/api/v1/households/{}/children", f.household_id),
+                Some(json!({ "full_name": name, "sex": "Nam", "birth_date": vn(today - time::Duration::days(days)) })),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        ids.push(v(&body)["id"].as_i64().unwrap());
+    }
+    let api = app.api_for_demo("yte").await;
+    let (_, body) = api
+        .get(&format!("/api/v1/children/{}/immunization", ids[0]))
+        .await;
+    assert_eq!(v(&body)["vitamin_a"], "due", "{body}");
+    let due = |id: i64| {
+        let api = &api;
+        let commune = commune.clone();
+        async move {
+            let (_, body) = api
+                .get(&format!("/api/v1/units/{commune}/immunization-due"))
+                .await;
+            v(&body)
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["child_id"] == id)
+                .is_some_and(|c| {
+                    c["doses"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|d| d["antigen"] == "vitamin_a")
+                })
+        }
+    };
+    assert!(due(ids[0]).await, "on the list");
+    let give = |id: i64| {
+        let api = &api;
+        async move {
+            api.send(
+                Method::POST,
+                &format!("/api/v1/children/{id}/doses"),
+                Some(json!({ "antigen": "vitamin_a", "dose": 0, "date": vn(today) })),
+            )
+            .await
+        }
+    };
+    assert_eq!(give(ids[0]).await.0, 201);
+    let (status, body) = give(ids[0]).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("đã uống vitamin A trong đợt"), "{body}");
+    let (_, body) = api
+        .get(&format!("/api/v1/children/{}/immunization", ids[0]))
+        .await;
+    assert_eq!(v(&body)["vitamin_a"], "done");
+    assert!(!due(ids[0]).await, "off the list");
+    // Two months old: not yet.
+    let (status, body) = give(ids[1]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("từ 6 đến dưới 36 tháng"), "{body}");
+}
