@@ -150,6 +150,11 @@ fn s1_lms_formula() {
     // L = 1 (length, head circumference): (y − M) / (M × S).
     let lms = row(&tables().lhfa, Sex::Male, 500);
     assert!((lms.z(78.7) - (78.7 - 80.6578) / (80.6578 * 0.03234)).abs() < 1e-12);
+    // The L = 1 shortcut is the general formula bit for bit.
+    for y in [40.0, 78.7, 80.6578, 95.123, 120.0] {
+        let general = ((y / lms.m).powf(lms.l) - 1.0) / (lms.s * lms.l);
+        assert_eq!(lms.z(y).to_bits(), general.to_bits(), "{y}");
+    }
 }
 
 // --- §2 Restricted application beyond ±3 SD --------------------------------------------
