@@ -177,7 +177,7 @@ impl AgeDays {
     /// The table row: the age rounded half up to a whole day, as `anthro`'s `round_up`
     /// does it (floor, then up when the rest is at least 0.5).
     pub fn rounded(self) -> i32 {
-        let floor = self.0.floor();
+        let floor = floor_non_negative(self.0);
         let up = if self.0 - floor >= 0.5 { 1.0 } else { 0.0 };
         // Saturating conversion; ages that large are never in range anyway.
         (floor + up) as i32
@@ -244,11 +244,11 @@ impl ZScore {
         }
         let (sign, x) = if z < 0.0 { (-1.0, -z) } else { (1.0, z) };
         let x10 = 100.0 * x;
-        let down = x10.floor();
-        let up = x10.ceil();
+        let down = floor_non_negative(x10);
+        let up = if down < x10 { down + 1.0 } else { down };
         let du = up / 100.0 - x;
         let dd = x - down / 100.0;
-        let k = if du < dd || (du == dd && down % 2.0 == 1.0) {
+        let k = if du < dd || (du == dd && (down as i64) & 1 == 1) {
             up
         } else {
             down
@@ -307,6 +307,14 @@ fn score(z: f64, flags: FlagRange) -> Option<Score> {
     })
 }
 
+/// `floor` (= `trunc`) of a value ≥ 0 by integer conversion: the baseline x86-64 target
+/// has no rounding instruction and would call libm in the hot loop. Exact below 2^63;
+/// saturates above, far beyond any table.
+fn floor_non_negative(x: f64) -> f64 {
+    debug_assert!(x >= 0.0);
+    (x as i64) as f64
+}
+
 /// One row of an LMS table.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Lms {
@@ -318,6 +326,11 @@ pub struct Lms {
 impl Lms {
     /// README §1: z = ((y / M)^L − 1) / (L × S), evaluated in the order `anthro` does.
     pub fn z(self, y: f64) -> f64 {
+        if self.l == 1.0 {
+            // The normal tables (length/height, head): x^1 is x exactly, so this is the
+            // same double as the general formula, without a `pow` call.
+            return (y / self.m - 1.0) / self.s;
+        }
         ((y / self.m).powf(self.l) - 1.0) / (self.s * self.l)
     }
 
@@ -641,8 +654,8 @@ pub fn zscores(input: &Input) -> Output {
 /// rows, `(x − lo) / 0.1` as the fraction).
 fn lms_by_length(table: &Table, cm: f64) -> Option<Lms> {
     let tenths = cm * 10.0;
-    let lo_key = tenths.trunc();
-    let hi_key = (tenths + 1.0).trunc();
+    let lo_key = floor_non_negative(tenths);
+    let hi_key = floor_non_negative(tenths + 1.0);
     let f = (cm - lo_key / 10.0) / 0.1;
     let lo = table.row(lo_key as i32)?;
     if f > 0.0 {
@@ -722,8 +735,8 @@ pub fn zscores_2007(input: &Input2007) -> Output2007 {
 
 /// README §8: rows `trunc(age)` and `trunc(age + 1)`, fraction `age − trunc(age)`.
 fn lms_by_month(table: &Table, months: f64) -> Option<Lms> {
-    let lo_key = months.trunc();
-    let hi_key = (months + 1.0).trunc();
+    let lo_key = floor_non_negative(months);
+    let hi_key = floor_non_negative(months + 1.0);
     let f = months - lo_key;
     let lo = table.row(lo_key as i32)?;
     if f > 0.0 {
@@ -882,9 +895,10 @@ pub fn classify_2007(input: &Input2007, out: &Output2007) -> Nutrition2007 {
 // ---------------------------------------------------------------------------------------
 
 /// A plausible survey row drawn from the 2006 tables: z-scores roughly normal around a
-/// slightly stunted population, measured to 0.1 kg / 0.1 cm, with the irregularities real
-/// surveys have (missing values and positions, standing under 9 months, lying after two
-/// years, oedema, ages past 60 months). Deterministic for a seeded `rng`.
+/// slightly stunted population (weight following length), measured to 0.1 kg / 0.1 cm,
+/// with the irregularities real surveys have (missing values and positions, standing
+/// under 9 months, lying after two years, oedema, ages past 60 months). Deterministic for
+/// a seeded `rng`.
 pub fn synthetic_input(rng: &mut impl RngCore) -> Input {
     let t = tables();
     let mut draw = Draw(rng);
@@ -906,8 +920,10 @@ pub fn synthetic_input(rng: &mut impl RngCore) -> Input {
             (x * 10.0).round() / 10.0
         })
     };
-    let lenhei = by_z(&t.lhfa, draw.normal(-0.8, 1.2));
-    let weight = by_z(&t.wfa, draw.normal(-0.6, 1.2));
+    // Short children are mostly light too: weight-for-age follows length-for-age.
+    let z_len = draw.normal(-0.8, 1.2);
+    let lenhei = by_z(&t.lhfa, z_len);
+    let weight = by_z(&t.wfa, 0.75 * z_len + draw.normal(-0.1, 0.75));
     let headc = by_z(&t.hcfa, draw.normal(0.0, 1.1));
     let armc = by_z(&t.acfa, draw.normal(-0.2, 1.1));
     let natural = if d < HEIGHT_FROM_DAY {

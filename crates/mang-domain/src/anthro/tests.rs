@@ -150,6 +150,11 @@ fn s1_lms_formula() {
     // L = 1 (length, head circumference): (y − M) / (M × S).
     let lms = row(&tables().lhfa, Sex::Male, 500);
     assert!((lms.z(78.7) - (78.7 - 80.6578) / (80.6578 * 0.03234)).abs() < 1e-12);
+    // The L = 1 shortcut is the general formula bit for bit.
+    for y in [40.0, 78.7, 80.6578, 95.123, 120.0] {
+        let general = ((y / lms.m).powf(lms.l) - 1.0) / (lms.s * lms.l);
+        assert_eq!(lms.z(y).to_bits(), general.to_bits(), "{y}");
+    }
 }
 
 // --- §2 Restricted application beyond ±3 SD --------------------------------------------
@@ -557,7 +562,11 @@ fn s7_oedema_empties_weight_based_scores_only() {
         ..child(Sex::Female, Some(365.0))
     });
     assert_eq!([out.wei, out.wfl, out.bmi], [None; 3]);
-    assert!(out.len.is_some() && out.hc.is_some() && out.ac.is_some());
+    // Validation case V.
+    assert_eq!(
+        [z(out.len), z(out.hc), z(out.ac)],
+        [Some(-78), Some(-66), Some(-207)]
+    );
     assert!(out.cbmi.is_some());
     let out = zscores_2007(&Input2007 {
         sex: Some(Sex::Male),
@@ -667,7 +676,10 @@ fn s8_months_between_rows_are_interpolated() {
         height_cm: cm(140.0),
         oedema: false,
     });
-    assert_eq!(z(o.bfa), Some(73));
+    assert_eq!(
+        [z(o.hfa), z(o.wfa), z(o.bfa)],
+        [Some(35), Some(69), Some(73)]
+    );
     assert!((o.cbmi.unwrap() - 35.0 / 1.96).abs() < 1e-12);
 }
 
