@@ -8,6 +8,7 @@ pub mod anthro;
 pub mod audit;
 pub mod circumstances;
 pub mod codes;
+pub mod deaths;
 pub mod demo;
 pub mod demo_extras;
 pub mod growth;

@@ -89,6 +89,7 @@ pub fn field_label(field: &str) -> &'static str {
         "dose" => "Tiêm chủng",
         "injury" => "Tai nạn, thương tích",
         "measurement" => "Cân, đo",
+        "death" => "Tử vong",
         "status" => "Tình trạng",
         "event" => "Biến động",
         "caregiver" => "Người chăm sóc",

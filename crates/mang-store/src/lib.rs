@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod circumstances;
+pub mod deaths;
 pub mod demo;
 pub mod dialect;
 mod error;

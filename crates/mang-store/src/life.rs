@@ -116,34 +116,7 @@ pub async fn add_event(
         note: input.note.clone(),
     };
     let ev = life::check_event(&raw, status, birth, today).map_err(StoreError::Fields)?;
-    sqlx::query(
-        "INSERT INTO child_events (child_id, kind, event_date, place, note, status_before, status_after, \
-         recorded_by, province_code, commune_code, village_code, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(child_id)
-    .bind(ev.kind.as_str())
-    .bind(ev.date.to_string())
-    .bind(ev.place.clone())
-    .bind(ev.note.clone())
-    .bind(status.as_str())
-    .bind(ev.status_after.as_str())
-    .bind(grant.actor().username.clone())
-    .bind(c.province_code.clone())
-    .bind(c.commune_code.clone())
-    .bind(c.village_code.clone())
-    .bind(now_text())
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "UPDATE children SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4",
-    )
-    .bind(ev.status_after.as_str())
-    .bind(now_text())
-    .bind(child_id)
-    .bind(input.version)
-    .execute(&mut *tx)
-    .await?;
+    write_event(&mut tx, &c, &grant.actor().username, &ev, status).await?;
     audit::append(
         &mut tx,
         &Actor::from(grant.actor()),
@@ -161,6 +134,45 @@ pub async fn add_event(
     let after = child_in_tx(&mut tx, child_id).await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// Write a checked event and the child's new status (version bumped) in the caller's
+/// transaction, which has loaded `c` under its write lock and checked the version.
+pub(crate) async fn write_event(
+    tx: &mut crate::Tx,
+    c: &Child,
+    by: &str,
+    ev: &life::Event,
+    status: ChildStatus,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO child_events (child_id, kind, event_date, place, note, status_before, status_after, \
+         recorded_by, province_code, commune_code, village_code, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(c.id)
+    .bind(ev.kind.as_str())
+    .bind(ev.date.to_string())
+    .bind(ev.place.clone())
+    .bind(ev.note.clone())
+    .bind(status.as_str())
+    .bind(ev.status_after.as_str())
+    .bind(by.to_owned())
+    .bind(c.province_code.clone())
+    .bind(c.commune_code.clone())
+    .bind(c.village_code.clone())
+    .bind(now_text())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE children SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(ev.status_after.as_str())
+    .bind(now_text())
+    .bind(c.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The child's events, oldest first. The caller has read the child (audited) already.

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mang_domain::access::{RecordHealthData, ViewChildRecord};
+use mang_store::deaths::{self, DeathList, NewDeath};
 use mang_store::growth::{self, MeasurementRow, NewMeasurement};
 use mang_store::immunization::{self, ChildImmunization, DueChild, NewDose};
 use mang_store::injuries::{self, InjuryRow, NewInjury};
@@ -33,6 +34,66 @@ pub fn routes() -> Router<AppState> {
             get(child_measurements).post(record_measurement),
         )
         .route("/growth/assess", get(assess))
+        .route("/children/{id}/death", post(record_child_death))
+        .route(
+            "/units/{code}/deaths",
+            get(unit_deaths).post(record_unit_death),
+        )
+}
+
+/// Record the death of a child on the register (health station, commune officer): the
+/// record moves to "died" with a life event, in one transaction. The age at death is
+/// derived in days from the birth date.
+#[utoipa::path(post, path = "/api/v1/children/{id}/death", params(("id" = i64, Path)), request_body = NewDeath,
+    responses((status = 201), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn record_child_death(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(input): Json<NewDeath>,
+) -> Result<StatusCode, ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<RecordHealthData>()?;
+    deaths::record_for_child(&st.store, &scoped, id, &input, today()).await?;
+    Ok(StatusCode::CREATED)
+}
+
+/// A year's deaths of children in a commune or village, with the neonatal, under-1 and
+/// under-5 counts. Audited.
+#[utoipa::path(get, path = "/api/v1/units/{code}/deaths", params(("code" = String, Path), YearParams),
+    responses((status = 200, body = DeathList), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn unit_deaths(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(code): Path<String>,
+    Query(q): Query<YearParams>,
+) -> Result<Json<DeathList>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
+    let unit = mang_store::units::get(&st.store, &code).await?;
+    let year = q.year.unwrap_or(today().year());
+    Ok(Json(deaths::list(&st.store, &scoped, &unit, year).await?))
+}
+
+/// Record the death of a child who was not on the register: `sex` (`Nam`/`Nữ`) and
+/// `birth_date` are required.
+#[utoipa::path(post, path = "/api/v1/units/{code}/deaths", params(("code" = String, Path)), request_body = NewDeath,
+    responses((status = 201), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn record_unit_death(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Json(input): Json<NewDeath>,
+) -> Result<StatusCode, ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<RecordHealthData>()?;
+    let unit = mang_store::units::get(&st.store, &code).await?;
+    deaths::record_for_unit(&st.store, &scoped, &unit, &input, today()).await?;
+    Ok(StatusCode::CREATED)
 }
 
 /// A child's growth measurements with WHO z-scores (weight-for-age, length/height-for-age,

@@ -27,6 +27,247 @@ pub fn routes() -> Router<AppState> {
         .route("/children/{id}/injuries", post(record_child_injury))
         .route("/injuries", get(injury_list).post(record_unit_injury))
         .route("/children/{id}/measurements", post(record_measurement))
+        .route("/children/{id}/death", post(record_child_death))
+        .route("/deaths", get(death_list).post(record_unit_death))
+}
+
+/// Options of the death forms: (code, label) for cause and place.
+pub struct DeathOptions {
+    pub causes: Vec<(&'static str, &'static str)>,
+    pub places: Vec<(&'static str, &'static str)>,
+}
+
+impl DeathOptions {
+    fn new() -> DeathOptions {
+        use mang_domain::deaths::{CAUSES, PLACES};
+        DeathOptions {
+            causes: CAUSES.iter().map(|k| (k.as_str(), k.label_vi())).collect(),
+            places: PLACES.iter().map(|k| (k.as_str(), k.label_vi())).collect(),
+        }
+    }
+}
+
+/// The death form of the child page (health station, commune officer; not for a record
+/// already closed by death).
+pub struct DeathView {
+    pub may_record: bool,
+    pub options: DeathOptions,
+    pub error: Option<String>,
+}
+
+pub(crate) fn death_view(u: &SignedIn, c: &Child, error: Option<String>) -> DeathView {
+    DeathView {
+        may_record: principal(u)
+            .authorize::<RecordHealthData>(&c.path())
+            .is_ok()
+            && matches!(c.status.as_str(), "active" | "moved_out"),
+        options: DeathOptions::new(),
+        error,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct DeathForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(flatten)]
+    input: mang_store::deaths::NewDeath,
+}
+
+async fn record_child_death(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+    Form(f): Form<DeathForm>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    check_csrf(&u, &f.csrf)?;
+    let scoped = principal(&u)
+        .scoped::<RecordHealthData>()
+        .map_err(|_| denied(&u))?;
+    match mang_store::deaths::record_for_child(
+        &st.store,
+        &scoped,
+        id,
+        &f.input,
+        crate::api::today(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/children/{id}#death")).into_response()),
+        Err(e @ (StoreError::Fields(_) | StoreError::Conflict { .. })) => {
+            render_child_with(
+                &st,
+                &u,
+                id,
+                None,
+                None,
+                Some(("death", fields_message(&e))),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
+}
+
+pub struct DeathRowView {
+    pub date: String,
+    pub child: Option<(i64, String)>,
+    pub sex: &'static str,
+    pub age: String,
+    pub cause: String,
+    pub place: String,
+}
+
+#[derive(Template)]
+#[template(path = "deaths.html")]
+struct DeathPage {
+    layout: Layout,
+    unit_code: String,
+    unit_name: String,
+    year: i32,
+    rows: Vec<DeathRowView>,
+    neonatal: usize,
+    under_1: usize,
+    under_5: usize,
+    communes: Vec<(String, String)>,
+    may_record: bool,
+    options: DeathOptions,
+    villages: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+async fn death_page(
+    st: &AppState,
+    u: &SignedIn,
+    q: &InjuryQuery,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let p = principal(u);
+    let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(u))?;
+    let code = q
+        .unit
+        .clone()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| p.unit.to_string());
+    let unit = mang_store::units::get(&st.store, &code)
+        .await
+        .map_err(|e| store_fail(u, e))?;
+    if !scoped.scope().contains(&unit.path()) {
+        return Err(store_fail(u, StoreError::NotFound));
+    }
+    let year = q.year.unwrap_or(crate::api::today().year());
+    let commune = unit.path().commune.clone();
+    let (list, communes, villages) = match &commune {
+        Some(c) => {
+            let list = mang_store::deaths::list(&st.store, &scoped, &unit, year)
+                .await
+                .map_err(|e| store_fail(u, e))?;
+            let villages = mang_store::units::villages_of(&st.store, c)
+                .await
+                .map_err(|e| store_fail(u, e))?
+                .into_iter()
+                .map(|v| (v.code().to_string(), v.name))
+                .collect();
+            (Some(list), Vec::new(), villages)
+        }
+        None => {
+            let communes = match unit.path().province {
+                Some(province) => mang_store::units::communes_of(&st.store, &province)
+                    .await
+                    .map_err(|e| store_fail(u, e))?
+                    .into_iter()
+                    .map(|c| (c.code().to_string(), c.name))
+                    .collect(),
+                None => Vec::new(),
+            };
+            (None, communes, Vec::new())
+        }
+    };
+    let (neonatal, under_1, under_5) = list
+        .as_ref()
+        .map_or((0, 0, 0), |l| (l.neonatal, l.under_1, l.under_5));
+    let view = DeathPage {
+        layout: layout(u, "/deaths"),
+        may_record: commune.is_some() && p.authorize::<RecordHealthData>(&unit.path()).is_ok(),
+        rows: list
+            .map(|l| l.deaths)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| DeathRowView {
+                date: vi::iso_date(&d.death_date),
+                child: d.child_id.zip(d.child_name),
+                sex: if d.sex == "female" { "Nữ" } else { "Nam" },
+                age: mang_domain::growth::age_vi(d.age_days),
+                cause: d.cause_label,
+                place: d.place_label,
+            })
+            .collect(),
+        neonatal,
+        under_1,
+        under_5,
+        unit_code: code,
+        unit_name: unit.name,
+        year,
+        communes,
+        options: DeathOptions::new(),
+        villages,
+        error,
+    };
+    Ok((status, render(&view)).into_response())
+}
+
+async fn death_list(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<InjuryQuery>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    death_page(&st, &u, &q, None, StatusCode::OK).await
+}
+
+async fn record_unit_death(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<InjuryQuery>,
+    Form(f): Form<DeathForm>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    check_csrf(&u, &f.csrf)?;
+    let p = principal(&u);
+    let scoped = p.scoped::<RecordHealthData>().map_err(|_| denied(&u))?;
+    let code = q
+        .unit
+        .clone()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| p.unit.to_string());
+    let unit = mang_store::units::get(&st.store, &code)
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    match mang_store::deaths::record_for_unit(
+        &st.store,
+        &scoped,
+        &unit,
+        &f.input,
+        crate::api::today(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/deaths?unit={code}")).into_response()),
+        Err(e @ StoreError::Fields(_)) => {
+            death_page(
+                &st,
+                &u,
+                &q,
+                Some(fields_message(&e)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
 }
 
 /// One measurement as the child page shows it.

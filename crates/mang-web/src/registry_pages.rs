@@ -358,6 +358,7 @@ struct ChildView {
     immunization: crate::health_pages::ImmunizationView,
     injuries: crate::health_pages::InjuryView,
     growth: crate::health_pages::GrowthView,
+    death: crate::health_pages::DeathView,
     merges: Vec<crate::merge_pages::MergeView>,
     may_undo: bool,
 }
@@ -609,12 +610,13 @@ pub(crate) async fn render_child_with(
 ) -> Result<Response, PageError> {
     let (mut circumstance_error, mut life_error, mut immunization_error, mut injury_error) =
         (None, None, None, None);
-    let mut growth_error = None;
+    let (mut growth_error, mut death_error) = (None, None);
     match section_error {
         Some(("circumstances", e)) => circumstance_error = Some(e),
         Some(("immunization", e)) => immunization_error = Some(e),
         Some(("injury", e)) => injury_error = Some(e),
         Some(("growth", e)) => growth_error = Some(e),
+        Some(("death", e)) => death_error = Some(e),
         Some((_, e)) => life_error = Some(e),
         None => {}
     }
@@ -681,6 +683,7 @@ pub(crate) async fn render_child_with(
         crate::health_pages::immunization_view(st, u, &scoped, &c, immunization_error).await?;
     let injuries = crate::health_pages::injury_view(st, u, &scoped, &c, injury_error).await?;
     let growth = crate::health_pages::growth_view(st, u, &scoped, &c, growth_error).await?;
+    let death = crate::health_pages::death_view(u, &c, death_error);
     let merges = mang_store::merge::merges_of_child(&st.store, &scoped, &c)
         .await
         .map_err(|e| store_fail(u, e))?
@@ -695,6 +698,7 @@ pub(crate) async fn render_child_with(
         immunization,
         injuries,
         growth,
+        death,
         verification_label: vstatus.label_vi(),
         checked: match (&c.checked_at, &c.checked_by) {
             (Some(at), Some(by)) => format!("lần cuối {} bởi {by}", iso_to_vn(&at[..10])),

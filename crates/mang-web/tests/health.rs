@@ -464,3 +464,98 @@ async fn vitamin_a_once_per_half_year_for_6_to_36_months() {
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("từ 6 đến dưới 36 tháng"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_death_closes_the_record_and_counts_with_unregistered_ones() {
+    let app = TestApp::spawn(50).await;
+    let commune = app.demo_commune("yte").await;
+    let f = app.fixture(&commune, None, "TV").await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let year = today.year();
+    let b = app.browser("yte", DEMO_PASSWORD).await;
+    let day = format!("03/01/{year}");
+    // The fixture child (born 2019) dies: the record moves to "Đã mất" with the event.
+    let (status, page) = b
+        .post(
+            &format!("/children/{}/death", f.child_id),
+            &[("date", &day), ("cause", "drowning"), ("place", "other")],
+        )
+        .await;
+    assert_eq!(status, 303, "{page}");
+    let api = app.api_for_demo("xa").await;
+    let (_, body) = api.get(&format!("/api/v1/children/{}", f.child_id)).await;
+    assert_eq!(v(&body)["status"], "died");
+    let (_, body) = api
+        .get(&format!("/api/v1/children/{}/events", f.child_id))
+        .await;
+    assert_eq!(v(&body)[0]["kind"], "died");
+    // Twice is refused; the page offers no death form any more.
+    let (status, _) = b
+        .post(
+            &format!("/children/{}/death", f.child_id),
+            &[("date", &day), ("cause", "drowning"), ("place", "other")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (_, page) = b.get(&format!("/children/{}", f.child_id)).await;
+    assert!(!page.contains("id=\"record-death\""));
+    // A newborn not on the register: birth date and sex required; counted under 1.
+    let (status, page) = b
+        .post(
+            &format!("/deaths?unit={commune}"),
+            &[
+                ("date", &day),
+                ("cause", "perinatal"),
+                ("place", "facility"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Chọn giới tính") && page.contains("Ngày sinh của trẻ"),
+        "{page}"
+    );
+    let (status, _) = b
+        .post(
+            &format!("/deaths?unit={commune}"),
+            &[
+                ("date", &day),
+                ("cause", "perinatal"),
+                ("place", "facility"),
+                ("sex", "Nữ"),
+                ("birth_date", &format!("01/01/{year}")),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, body) = api
+        .get(&format!("/api/v1/units/{commune}/deaths?year={year}"))
+        .await;
+    let list = v(&body);
+    assert_eq!(list["deaths"].as_array().unwrap().len(), 2, "{body}");
+    assert_eq!(
+        (
+            list["neonatal"].as_i64(),
+            list["under_1"].as_i64(),
+            list["under_5"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    assert!(
+        list["deaths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["age_days"] == 2)
+    );
+    let (status, page) = b.get(&format!("/deaths?unit={commune}&year={year}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Chưa có trong sổ") && page.contains("Đuối nước"));
+    // Outside the scope: nothing.
+    let (status, _) = app
+        .api_for_demo("xa2")
+        .await
+        .get(&format!("/api/v1/units/{commune}/deaths"))
+        .await;
+    assert_eq!(status, 404);
+}
