@@ -250,12 +250,37 @@ async fn every_route_as_every_role_inside_and_outside_the_scope() {
                 format!("/api/v1/households?unit={}", f.commune),
                 format!("/api/v1/children/{cid}/immunization"),
                 format!("/api/v1/units/{}/immunization-due", f.commune),
+                format!("/api/v1/children/{cid}/measurements"),
+                format!("/api/v1/children/{cid}/injuries"),
+                format!("/api/v1/units/{}/injuries", f.commune),
+                format!("/api/v1/units/{}/deaths", f.commune),
             ] {
                 let (status, body) = api.get(&path).await;
                 assert!(denied(status), "{who} GET {path}: {status}");
                 assert_eq!(leaked(&body, f), None, "{who} GET {path} leaked data");
             }
-            let page_writes: [(String, Vec<(&str, &str)>); 6] = [
+            let page_writes: [(String, Vec<(&str, &str)>); 9] = [
+                (
+                    format!("/children/{cid}/measurements"),
+                    vec![("date", "01/01/2026"), ("weight_kg", "12")],
+                ),
+                (
+                    format!("/children/{cid}/injuries"),
+                    vec![
+                        ("date", "01/01/2026"),
+                        ("kind", "fall"),
+                        ("place", "home"),
+                        ("outcome", "treated"),
+                    ],
+                ),
+                (
+                    format!("/children/{cid}/death"),
+                    vec![
+                        ("date", "01/01/2026"),
+                        ("cause", "unknown"),
+                        ("place", "home"),
+                    ],
+                ),
                 (
                     format!("/children/{cid}/doses"),
                     vec![("vaccine", "bcg:1"), ("date", "01/01/2026")],
@@ -324,10 +349,14 @@ async fn every_route_as_every_role_inside_and_outside_the_scope() {
                  + (SELECT COUNT(*) FROM child_caregivers WHERE child_id = $1) \
                  + (SELECT COUNT(*) FROM children WHERE id = $1 AND (id_verified_at IS NOT NULL OR name_parts IS NOT NULL)) \
                  + (SELECT COUNT(*) FROM households WHERE id = $2 AND head_name = 'Chủ Hộ Giả') \
-                 + (SELECT COUNT(*) FROM child_doses WHERE child_id = $1)",
+                 + (SELECT COUNT(*) FROM child_doses WHERE child_id = $1) \
+                 + (SELECT COUNT(*) FROM child_measurements WHERE child_id = $1) \
+                 + (SELECT COUNT(*) FROM child_injuries WHERE child_id = $1 OR commune_code = $3) \
+                 + (SELECT COUNT(*) FROM child_deaths WHERE child_id = $1 OR commune_code = $3)",
             )
             .bind(cid)
             .bind(hid)
+            .bind(&f.commune)
             .fetch_one(app.store.pool())
             .await
             .unwrap();
@@ -335,7 +364,7 @@ async fn every_route_as_every_role_inside_and_outside_the_scope() {
                 touched, 0,
                 "{who} changed an outside record's events, caregivers, ID check, name split or household"
             );
-            checked += 20;
+            checked += 32;
             assert_eq!(
                 app.child_name(f.child_id).await,
                 before_name,
