@@ -90,6 +90,7 @@ pub fn field_label(field: &str) -> &'static str {
         "injury" => "Tai nạn, thương tích",
         "measurement" => "Cân, đo",
         "death" => "Tử vong",
+        "birth" => "Thông tin khi sinh",
         "status" => "Tình trạng",
         "event" => "Biến động",
         "caregiver" => "Người chăm sóc",

@@ -4,6 +4,7 @@
 //! backup) live in [`dialect`] and nowhere else.
 
 pub mod audit;
+pub mod births;
 pub mod circumstances;
 pub mod deaths;
 pub mod demo;

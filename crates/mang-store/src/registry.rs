@@ -895,8 +895,22 @@ pub async fn create_child(
     as_of: time::Date,
 ) -> Result<Child> {
     let rec = parse_child(raw, as_of).map_err(StoreError::Fields)?;
-    let (cond, vals) = scope_filter(scoped.scope(), "h", 2);
     let mut tx = store.begin_write().await?;
+    let id = insert_child(&mut tx, scoped, household_id, &rec).await?;
+    let after = child_in_tx(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Insert a checked child into a household of the caller's scope, audited with every
+/// field, in the caller's transaction. Returns the new id.
+pub(crate) async fn insert_child(
+    tx: &mut crate::Tx,
+    scoped: &Scoped<EditChildRecord>,
+    household_id: i64,
+    rec: &ChildRecord,
+) -> Result<i64> {
+    let (cond, vals) = scope_filter(scoped.scope(), "h", 2);
     let mut all = vec![Val::Int(household_id)];
     all.extend(vals);
     let h = bind_all(
@@ -905,7 +919,7 @@ pub async fn create_child(
         ))),
         all,
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?
     .ok_or(StoreError::NotFound)?;
     let path = UnitPath {
@@ -932,15 +946,15 @@ pub async fn create_child(
         Val::OptText(path.commune.clone()),
         Val::OptText(path.village.clone()),
     ];
-    vals.extend(record_values(&rec));
+    vals.extend(record_values(rec));
     vals.push(Val::Text(now_text()));
     let id: i64 = bind_all(sqlx::query(AssertSqlSafe(sql)), vals)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .get(0);
-    let detail = diff(&RawChild::default(), &canonical(&rec));
+    let detail = diff(&RawChild::default(), &canonical(rec));
     audit::append(
-        &mut tx,
+        tx,
         &Actor::from(grant.actor()),
         grant.path(),
         "create",
@@ -949,9 +963,7 @@ pub async fn create_child(
         detail,
     )
     .await?;
-    let after = child_in_tx(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(after)
+    Ok(id)
 }
 
 /// History of a child's record from the audit log (changes only), newest first.
@@ -964,7 +976,7 @@ pub async fn child_history(
         .grant(&child.path())
         .map_err(|_| StoreError::NotFound)?;
     let rows = sqlx::query(
-        "SELECT at, actor, detail FROM audit_log WHERE entity = 'child' AND entity_id = $1 AND action IN ('create', 'update', 'event', 'caregiver', 'verify_id', 'name_parts', 'merge', 'unmerge', 'dose', 'injury', 'measurement', 'death') ORDER BY seq DESC LIMIT 100",
+        "SELECT at, actor, detail FROM audit_log WHERE entity = 'child' AND entity_id = $1 AND action IN ('create', 'update', 'event', 'caregiver', 'verify_id', 'name_parts', 'merge', 'unmerge', 'dose', 'injury', 'measurement', 'death', 'birth') ORDER BY seq DESC LIMIT 100",
     )
     .bind(child.id.to_string())
     .fetch_all(store.pool())

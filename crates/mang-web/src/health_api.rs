@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mang_domain::access::{RecordHealthData, ViewChildRecord};
+use mang_store::births::{self, BirthRecord, NewBirth, NewBirthWithChild};
 use mang_store::deaths::{self, DeathList, NewDeath};
 use mang_store::growth::{self, MeasurementRow, NewMeasurement};
 use mang_store::immunization::{self, ChildImmunization, DueChild, NewDose};
@@ -35,10 +36,67 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/growth/assess", get(assess))
         .route("/children/{id}/death", post(record_child_death))
+        .route("/children/{id}/birth", get(child_birth).post(record_birth))
+        .route("/households/{id}/births", post(record_birth_with_child))
         .route(
             "/units/{code}/deaths",
             get(unit_deaths).post(record_unit_death),
         )
+}
+
+/// The child's birth record (place, weight, gestational age, newborn care, screening), or
+/// null. The read is audited.
+#[utoipa::path(get, path = "/api/v1/children/{id}/birth", params(("id" = i64, Path)),
+    responses((status = 200, body = Option<BirthRecord>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn child_birth(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Option<BirthRecord>>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
+    let c = registry::get_child(&st.store, &scoped, id).await?;
+    Ok(Json(births::of_child(&st.store, &scoped, &c).await?))
+}
+
+/// Add the birth record of a child on the register (health station, commune officer);
+/// one per child (409 for a second). A hepatitis B dose within 24 hours is also recorded
+/// as the schedule's birth dose.
+#[utoipa::path(post, path = "/api/v1/children/{id}/birth", params(("id" = i64, Path)), request_body = NewBirth,
+    responses((status = 201), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn record_birth(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(input): Json<NewBirth>,
+) -> Result<StatusCode, ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<RecordHealthData>()?;
+    births::record(&st.store, &scoped, id, &input).await?;
+    Ok(StatusCode::CREATED)
+}
+
+/// A birth that creates the child's record in a household (roles that keep the registry):
+/// `child` has the registry's child fields, `birth` the birth's; one transaction.
+#[utoipa::path(post, path = "/api/v1/households/{id}/births", params(("id" = i64, Path)), request_body = NewBirthWithChild,
+    responses((status = 201, body = mang_store::registry::Child), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn record_birth_with_child(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(input): Json<NewBirthWithChild>,
+) -> Result<(StatusCode, Json<mang_store::registry::Child>), ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u
+        .session
+        .principal
+        .scoped::<mang_domain::access::EditChildRecord>()?;
+    let c = births::record_with_child(&st.store, &scoped, id, &input, today()).await?;
+    Ok((StatusCode::CREATED, Json(c)))
 }
 
 /// Record the death of a child on the register (health station, commune officer): the

@@ -28,7 +28,141 @@ pub fn routes() -> Router<AppState> {
         .route("/injuries", get(injury_list).post(record_unit_injury))
         .route("/children/{id}/measurements", post(record_measurement))
         .route("/children/{id}/death", post(record_child_death))
+        .route("/children/{id}/birth", post(record_birth))
         .route("/deaths", get(death_list).post(record_unit_death))
+}
+
+/// The birth part of the child page: the record, or the form to add it.
+pub struct BirthView {
+    /// (label, value) lines of the stored record.
+    pub facts: Vec<(&'static str, String)>,
+    pub may_record: bool,
+    pub places: &'static [(&'static str, &'static str)],
+    pub screening: &'static [(&'static str, &'static str)],
+    pub error: Option<String>,
+}
+
+pub(crate) async fn birth_view(
+    st: &AppState,
+    u: &SignedIn,
+    scoped: &Scoped<ViewChildRecord>,
+    c: &Child,
+    error: Option<String>,
+) -> Result<BirthView, PageError> {
+    use mang_domain::births::{PLACES, SCREENING};
+    let b = mang_store::births::of_child(&st.store, scoped, c)
+        .await
+        .map_err(|e| store_fail(u, e))?;
+    let yes = |v: bool| if v { "Có" } else { "Không" }.to_owned();
+    let facts = b
+        .as_ref()
+        .map(|b| {
+            vec![
+                (
+                    "Nơi sinh",
+                    PLACES
+                        .iter()
+                        .find(|p| p.0 == b.place)
+                        .map_or(String::new(), |p| p.1.to_owned()),
+                ),
+                (
+                    "Cân nặng khi sinh",
+                    b.birth_weight_g
+                        .map(|w| {
+                            format!(
+                                "{} g{}",
+                                vi::number(w),
+                                if b.low_birth_weight {
+                                    " (nhẹ cân)"
+                                } else {
+                                    ""
+                                }
+                            )
+                        })
+                        .unwrap_or_else(|| "—".into()),
+                ),
+                (
+                    "Tuổi thai",
+                    b.gestational_weeks
+                        .map(|w| format!("{w} tuần{}", if b.preterm { " (sinh non)" } else { "" }))
+                        .unwrap_or_else(|| "—".into()),
+                ),
+                ("Chăm sóc thiết yếu sớm (EENC)", yes(b.eenc)),
+                ("Bú mẹ trong giờ đầu", yes(b.breastfed_1h)),
+                ("Tiêm vitamin K1", yes(b.vitamin_k1)),
+                ("Viêm gan B trong 24 giờ", yes(b.hepb_24h)),
+                (
+                    "Sàng lọc sơ sinh",
+                    if b.screening.is_empty() {
+                        "Chưa sàng lọc".into()
+                    } else {
+                        b.screening
+                            .iter()
+                            .filter_map(|s| SCREENING.iter().find(|x| x.0 == s).map(|x| x.1))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    },
+                ),
+            ]
+        })
+        .unwrap_or_default();
+    Ok(BirthView {
+        may_record: b.is_none()
+            && principal(u)
+                .authorize::<RecordHealthData>(&c.path())
+                .is_ok()
+            && c.status != mang_domain::merge::MERGED,
+        facts,
+        places: &PLACES,
+        screening: &SCREENING,
+        error,
+    })
+}
+
+async fn record_birth(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let get = |k: &str| {
+        form.iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    check_csrf(&u, &get("_csrf"))?;
+    let scoped = principal(&u)
+        .scoped::<RecordHealthData>()
+        .map_err(|_| denied(&u))?;
+    let input = mang_store::births::NewBirth {
+        place: get("place"),
+        birth_weight_g: get("birth_weight_g"),
+        gestational_weeks: get("gestational_weeks"),
+        eenc: get("eenc"),
+        breastfed_1h: get("breastfed_1h"),
+        vitamin_k1: get("vitamin_k1"),
+        hepb_24h: get("hepb_24h"),
+        screening: get("screening"),
+    };
+    match mang_store::births::record(&st.store, &scoped, id, &input).await {
+        Ok(()) => Ok(Redirect::to(&format!("/children/{id}#birth")).into_response()),
+        Err(e @ (StoreError::Fields(_) | StoreError::Conflict { .. })) => {
+            render_child_with(
+                &st,
+                &u,
+                id,
+                None,
+                None,
+                Some(("birth", fields_message(&e))),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
 }
 
 /// Options of the death forms: (code, label) for cause and place.

@@ -359,6 +359,7 @@ struct ChildView {
     injuries: crate::health_pages::InjuryView,
     growth: crate::health_pages::GrowthView,
     death: crate::health_pages::DeathView,
+    birth: crate::health_pages::BirthView,
     merges: Vec<crate::merge_pages::MergeView>,
     may_undo: bool,
 }
@@ -610,13 +611,14 @@ pub(crate) async fn render_child_with(
 ) -> Result<Response, PageError> {
     let (mut circumstance_error, mut life_error, mut immunization_error, mut injury_error) =
         (None, None, None, None);
-    let (mut growth_error, mut death_error) = (None, None);
+    let (mut growth_error, mut death_error, mut birth_error) = (None, None, None);
     match section_error {
         Some(("circumstances", e)) => circumstance_error = Some(e),
         Some(("immunization", e)) => immunization_error = Some(e),
         Some(("injury", e)) => injury_error = Some(e),
         Some(("growth", e)) => growth_error = Some(e),
         Some(("death", e)) => death_error = Some(e),
+        Some(("birth", e)) => birth_error = Some(e),
         Some((_, e)) => life_error = Some(e),
         None => {}
     }
@@ -684,6 +686,7 @@ pub(crate) async fn render_child_with(
     let injuries = crate::health_pages::injury_view(st, u, &scoped, &c, injury_error).await?;
     let growth = crate::health_pages::growth_view(st, u, &scoped, &c, growth_error).await?;
     let death = crate::health_pages::death_view(u, &c, death_error);
+    let birth = crate::health_pages::birth_view(st, u, &scoped, &c, birth_error).await?;
     let merges = mang_store::merge::merges_of_child(&st.store, &scoped, &c)
         .await
         .map_err(|e| store_fail(u, e))?
@@ -699,6 +702,7 @@ pub(crate) async fn render_child_with(
         injuries,
         growth,
         death,
+        birth,
         verification_label: vstatus.label_vi(),
         checked: match (&c.checked_at, &c.checked_by) {
             (Some(at), Some(by)) => format!("lần cuối {} bởi {by}", iso_to_vn(&at[..10])),

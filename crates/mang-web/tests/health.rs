@@ -559,3 +559,103 @@ async fn a_death_closes_the_record_and_counts_with_unregistered_ones() {
         .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_birth_creates_or_links_the_child_and_records_the_birth_dose() {
+    let app = TestApp::spawn(50).await;
+    let commune = app.demo_commune("yte").await;
+    let f = app.fixture(&commune, None, "SS").await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let born = today - time::Duration::days(3);
+    // The commune officer records a birth that creates the child.
+    let xa = app.api_for_demo("xa").await;
+    let (status, body) = xa
+        .send(
+            Method::POST,
+            &format!("/api/v1/households/{}/births", f.household_id),
+            Some(json!({
+                "child": { "full_name": "Đoàn Thị Sơ Sinh", "sex": "Nữ", "birth_date": vn(born) },
+                "birth": { "place": "facility", "birth_weight_g": "2400", "gestational_weeks": "38",
+                           "eenc": "1", "breastfed_1h": "1", "vitamin_k1": "1", "hepb_24h": "1", "screening": "g6pd,hypothyroidism" }
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = v(&body)["id"].as_i64().unwrap();
+    let (_, body) = xa.get(&format!("/api/v1/children/{id}/birth")).await;
+    let b = v(&body);
+    assert_eq!(
+        (b["low_birth_weight"].as_bool(), b["preterm"].as_bool()),
+        (Some(true), Some(false))
+    );
+    // The hepatitis B birth dose is in the schedule.
+    let (_, body) = xa.get(&format!("/api/v1/children/{id}/immunization")).await;
+    let hepb = v(&body)["schedule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["antigen"] == "hepb0")
+        .unwrap()
+        .clone();
+    assert_eq!(hepb["state"], "done", "{hepb}");
+    // A bad birth with a good child: nothing is created.
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    let (status, body) = xa
+        .send(
+            Method::POST,
+            &format!("/api/v1/households/{}/births", f.household_id),
+            Some(json!({ "child": { "full_name": "Đoàn Văn Mới", "sex": "Nam", "birth_date": vn(born) }, "birth": { "place": "", "birth_weight_g": "20" } })),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+    // The health station links a birth to a child already on the register, once.
+    let b = app.browser("yte", DEMO_PASSWORD).await;
+    let (status, page) = b
+        .post(
+            &format!("/children/{}/birth", f.child_id),
+            &[
+                ("place", "home"),
+                ("birth_weight_g", "3.100"),
+                ("screening", "pku"),
+                ("screening", "cah"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{page}");
+    let (_, page) = b.get(&format!("/children/{}", f.child_id)).await;
+    assert!(
+        page.contains("id=\"birth-facts\"")
+            && page.contains("3.100 g")
+            && page.contains("Phenylketon niệu"),
+        "birth shown"
+    );
+    let (status, _) = app
+        .api_for_demo("yte")
+        .await
+        .send(
+            Method::POST,
+            &format!("/api/v1/children/{}/birth", f.child_id),
+            Some(json!({ "place": "home" })),
+        )
+        .await;
+    assert_eq!(status, 409, "one birth per child");
+    // A health worker does not create children.
+    let (status, _) = app
+        .api_for_demo("yte")
+        .await
+        .send(
+            Method::POST,
+            &format!("/api/v1/households/{}/births", f.household_id),
+            Some(json!({ "child": { "full_name": "Đoàn Văn Khác", "sex": "Nam", "birth_date": vn(born) }, "birth": { "place": "home" } })),
+        )
+        .await;
+    assert_eq!(status, 403);
+}
