@@ -91,6 +91,7 @@ pub fn field_label(field: &str) -> &'static str {
         "measurement" => "Cân, đo",
         "death" => "Tử vong",
         "birth" => "Thông tin khi sinh",
+        "health_check" => "Khám sức khỏe",
         "status" => "Tình trạng",
         "event" => "Biến động",
         "caregiver" => "Người chăm sóc",

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod births;
+pub mod checks;
 pub mod circumstances;
 pub mod deaths;
 pub mod demo;

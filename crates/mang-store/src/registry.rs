@@ -976,7 +976,7 @@ pub async fn child_history(
         .grant(&child.path())
         .map_err(|_| StoreError::NotFound)?;
     let rows = sqlx::query(
-        "SELECT at, actor, detail FROM audit_log WHERE entity = 'child' AND entity_id = $1 AND action IN ('create', 'update', 'event', 'caregiver', 'verify_id', 'name_parts', 'merge', 'unmerge', 'dose', 'injury', 'measurement', 'death', 'birth') ORDER BY seq DESC LIMIT 100",
+        "SELECT at, actor, detail FROM audit_log WHERE entity = 'child' AND entity_id = $1 AND action IN ('create', 'update', 'event', 'caregiver', 'verify_id', 'name_parts', 'merge', 'unmerge', 'dose', 'injury', 'measurement', 'death', 'birth', 'health_check') ORDER BY seq DESC LIMIT 100",
     )
     .bind(child.id.to_string())
     .fetch_all(store.pool())

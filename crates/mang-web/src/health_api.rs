@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use mang_domain::access::{RecordHealthData, ViewChildRecord};
 use mang_store::births::{self, BirthRecord, NewBirth, NewBirthWithChild};
+use mang_store::checks::{self, CheckRow, HealthSummary, NewCheck};
 use mang_store::deaths::{self, DeathList, NewDeath};
 use mang_store::growth::{self, MeasurementRow, NewMeasurement};
 use mang_store::immunization::{self, ChildImmunization, DueChild, NewDose};
@@ -39,9 +40,63 @@ pub fn routes() -> Router<AppState> {
         .route("/children/{id}/birth", get(child_birth).post(record_birth))
         .route("/households/{id}/births", post(record_birth_with_child))
         .route(
+            "/children/{id}/checks",
+            get(child_checks).post(record_check),
+        )
+        .route("/units/{code}/health-summary", get(health_summary))
+        .route(
             "/units/{code}/deaths",
             get(unit_deaths).post(record_unit_death),
         )
+}
+
+/// A child's periodic health checks, newest first. The read is audited.
+#[utoipa::path(get, path = "/api/v1/children/{id}/checks", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<CheckRow>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn child_checks(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<CheckRow>>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
+    let c = registry::get_child(&st.store, &scoped, id).await?;
+    Ok(Json(checks::of_child(&st.store, &scoped, &c).await?))
+}
+
+/// Record a periodic health check (TT 23/2017/TT-BYT): date and result (`normal`,
+/// `follow_up`, `referred`).
+#[utoipa::path(post, path = "/api/v1/children/{id}/checks", params(("id" = i64, Path)), request_body = NewCheck,
+    responses((status = 201), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn record_check(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(input): Json<NewCheck>,
+) -> Result<StatusCode, ApiError> {
+    let u = require(m)?;
+    check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<RecordHealthData>()?;
+    checks::record(&st.store, &scoped, id, &input, today()).await?;
+    Ok(StatusCode::CREATED)
+}
+
+/// A commune's health follow-up: children under five checked this year, children under six
+/// with a valid health-insurance card, and those without one (named). Audited.
+#[utoipa::path(get, path = "/api/v1/units/{code}/health-summary", params(("code" = String, Path)),
+    responses((status = 200, body = HealthSummary), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn health_summary(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(code): Path<String>,
+) -> Result<Json<HealthSummary>, ApiError> {
+    let u = require(m)?;
+    let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
+    let unit = mang_store::units::get(&st.store, &code).await?;
+    Ok(Json(
+        checks::summary(&st.store, &scoped, &unit, today()).await?,
+    ))
 }
 
 /// The child's birth record (place, weight, gestational age, newborn care, screening), or

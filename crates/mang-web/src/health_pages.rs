@@ -29,6 +29,8 @@ pub fn routes() -> Router<AppState> {
         .route("/children/{id}/measurements", post(record_measurement))
         .route("/children/{id}/death", post(record_child_death))
         .route("/children/{id}/birth", post(record_birth))
+        .route("/children/{id}/checks", post(record_check))
+        .route("/health", get(health_summary))
         .route("/deaths", get(death_list).post(record_unit_death))
 }
 
@@ -163,6 +165,158 @@ async fn record_birth(
         }
         Err(e) => Err(store_fail(&u, e)),
     }
+}
+
+/// Health checks on the child page.
+pub struct CheckView {
+    pub rows: Vec<(String, String, String)>,
+    pub results: &'static [(&'static str, &'static str)],
+    pub may_record: bool,
+    pub error: Option<String>,
+}
+
+pub(crate) async fn check_view(
+    st: &AppState,
+    u: &SignedIn,
+    scoped: &Scoped<ViewChildRecord>,
+    c: &Child,
+    error: Option<String>,
+) -> Result<CheckView, PageError> {
+    let rows = mang_store::checks::of_child(&st.store, scoped, c)
+        .await
+        .map_err(|e| store_fail(u, e))?
+        .into_iter()
+        .map(|r| {
+            (
+                vi::iso_date(&r.checked_on),
+                r.result_label,
+                r.note.unwrap_or_default(),
+            )
+        })
+        .collect();
+    Ok(CheckView {
+        rows,
+        results: &mang_store::checks::RESULTS,
+        may_record: principal(u)
+            .authorize::<RecordHealthData>(&c.path())
+            .is_ok()
+            && c.status != mang_domain::merge::MERGED,
+        error,
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct CheckForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(flatten)]
+    input: mang_store::checks::NewCheck,
+}
+
+async fn record_check(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CheckForm>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    check_csrf(&u, &f.csrf)?;
+    let scoped = principal(&u)
+        .scoped::<RecordHealthData>()
+        .map_err(|_| denied(&u))?;
+    match mang_store::checks::record(&st.store, &scoped, id, &f.input, crate::api::today()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/children/{id}#checks")).into_response()),
+        Err(e @ (StoreError::Fields(_) | StoreError::Conflict { .. })) => {
+            render_child_with(
+                &st,
+                &u,
+                id,
+                None,
+                None,
+                Some(("checks", fields_message(&e))),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "health.html")]
+struct HealthPage {
+    layout: Layout,
+    unit_name: String,
+    communes: Vec<(String, String)>,
+    summary: Option<mang_store::checks::HealthSummary>,
+    checked_pct: String,
+    insured_pct: String,
+}
+
+fn pct(n: i64, d: i64) -> String {
+    if d == 0 {
+        "—".into()
+    } else {
+        format!(
+            "{} %",
+            vi::decimal((n as f64 * 1000.0 / d as f64).round() / 10.0)
+        )
+    }
+}
+
+async fn health_summary(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<DueQuery>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let p = principal(&u);
+    let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(&u))?;
+    let code = q
+        .unit
+        .clone()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| p.unit.to_string());
+    let unit = mang_store::units::get(&st.store, &code)
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    if !scoped.scope().contains(&unit.path()) {
+        return Err(store_fail(&u, StoreError::NotFound));
+    }
+    let (summary, communes) = if unit.path().commune.is_some() {
+        let mut s = mang_store::checks::summary(&st.store, &scoped, &unit, crate::api::today())
+            .await
+            .map_err(|e| store_fail(&u, e))?;
+        for c in &mut s.uninsured {
+            c.birth_date = vi::iso_date(&c.birth_date);
+            c.insurance_valid_to = c.insurance_valid_to.as_deref().map(vi::iso_date);
+        }
+        (Some(s), Vec::new())
+    } else {
+        let communes = match unit.path().province {
+            Some(province) => mang_store::units::communes_of(&st.store, &province)
+                .await
+                .map_err(|e| store_fail(&u, e))?
+                .into_iter()
+                .map(|c| (c.code().to_string(), c.name))
+                .collect(),
+            None => Vec::new(),
+        };
+        (None, communes)
+    };
+    let view = HealthPage {
+        layout: layout(&u, "/health"),
+        checked_pct: summary.as_ref().map_or(String::new(), |s| {
+            pct(s.under_5_checked_this_year, s.under_5)
+        }),
+        insured_pct: summary
+            .as_ref()
+            .map_or(String::new(), |s| pct(s.under_6_insured, s.under_6)),
+        unit_name: unit.name,
+        communes,
+        summary,
+    };
+    Ok(render(&view))
 }
 
 /// Options of the death forms: (code, label) for cause and place.

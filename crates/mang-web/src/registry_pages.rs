@@ -360,6 +360,7 @@ struct ChildView {
     growth: crate::health_pages::GrowthView,
     death: crate::health_pages::DeathView,
     birth: crate::health_pages::BirthView,
+    checks: crate::health_pages::CheckView,
     merges: Vec<crate::merge_pages::MergeView>,
     may_undo: bool,
 }
@@ -611,7 +612,8 @@ pub(crate) async fn render_child_with(
 ) -> Result<Response, PageError> {
     let (mut circumstance_error, mut life_error, mut immunization_error, mut injury_error) =
         (None, None, None, None);
-    let (mut growth_error, mut death_error, mut birth_error) = (None, None, None);
+    let (mut growth_error, mut death_error, mut birth_error, mut checks_error) =
+        (None, None, None, None);
     match section_error {
         Some(("circumstances", e)) => circumstance_error = Some(e),
         Some(("immunization", e)) => immunization_error = Some(e),
@@ -619,6 +621,7 @@ pub(crate) async fn render_child_with(
         Some(("growth", e)) => growth_error = Some(e),
         Some(("death", e)) => death_error = Some(e),
         Some(("birth", e)) => birth_error = Some(e),
+        Some(("checks", e)) => checks_error = Some(e),
         Some((_, e)) => life_error = Some(e),
         None => {}
     }
@@ -687,6 +690,7 @@ pub(crate) async fn render_child_with(
     let growth = crate::health_pages::growth_view(st, u, &scoped, &c, growth_error).await?;
     let death = crate::health_pages::death_view(u, &c, death_error);
     let birth = crate::health_pages::birth_view(st, u, &scoped, &c, birth_error).await?;
+    let checks = crate::health_pages::check_view(st, u, &scoped, &c, checks_error).await?;
     let merges = mang_store::merge::merges_of_child(&st.store, &scoped, &c)
         .await
         .map_err(|e| store_fail(u, e))?
@@ -703,6 +707,7 @@ pub(crate) async fn render_child_with(
         growth,
         death,
         birth,
+        checks,
         verification_label: vstatus.label_vi(),
         checked: match (&c.checked_at, &c.checked_by) {
             (Some(at), Some(by)) => format!("lần cuối {} bởi {by}", iso_to_vn(&at[..10])),

@@ -659,3 +659,85 @@ async fn a_birth_creates_or_links_the_child_and_records_the_birth_dose() {
         .await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_checks_and_insurance_follow_up() {
+    let app = TestApp::spawn(50).await;
+    let commune = app.demo_commune("yte").await;
+    let f = app.fixture(&commune, None, "KS").await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let xa = app.api_for_demo("xa").await;
+    let mut ids = Vec::new();
+    for (name, card) in [("Đoàn Văn Khám", ""), ("Đoàn Thị Thẻ", "TE1310123456789")] {
+        let mut child = json!({ "full_name": name, "sex": if name.contains("Thị") { "Nữ" } else { "Nam" }, "birth_date": vn(today - time::Duration::days(700)) });
+        if !card.is_empty() {
+            child["insurance_card"] = json!(card);
+            child["insurance_valid_to"] = json!(vn(today + time::Duration::days(300)));
+        }
+        let (status, body) = xa
+            .send(
+                Method::POST,
+                &format!("/api/v1/households/{}/children", f.household_id),
+                Some(child),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        ids.push(v(&body)["id"].as_i64().unwrap());
+    }
+    let summary = || {
+        let xa = &xa;
+        let commune = commune.clone();
+        async move {
+            v(&xa
+                .get(&format!("/api/v1/units/{commune}/health-summary"))
+                .await
+                .1)
+        }
+    };
+    let before = summary().await;
+    let b = app.browser("yte", DEMO_PASSWORD).await;
+    let (status, page) = b
+        .post(
+            &format!("/children/{}/checks", ids[0]),
+            &[
+                ("date", &vn(today)),
+                ("result", "follow_up"),
+                ("note", "Thiếu máu nhẹ"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{page}");
+    let (status, _) = b
+        .post(
+            &format!("/children/{}/checks", ids[0]),
+            &[("date", "31/02/2026"), ("result", "normal")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    let after = summary().await;
+    assert_eq!(
+        after["under_5_checked_this_year"].as_i64().unwrap(),
+        before["under_5_checked_this_year"].as_i64().unwrap() + 1
+    );
+    let uninsured: Vec<i64> = after["uninsured"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["child_id"].as_i64().unwrap())
+        .collect();
+    assert!(
+        uninsured.contains(&ids[0]) && !uninsured.contains(&ids[1]),
+        "{uninsured:?}"
+    );
+    let (status, page) = b.get(&format!("/health?unit={commune}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Đoàn Văn Khám") && page.contains("id=\"uninsured\""));
+    let (_, page) = b.get(&format!("/children/{}", ids[0])).await;
+    assert!(page.contains("Cần theo dõi thêm") && page.contains("Thiếu máu nhẹ"));
+    let (status, _) = app
+        .api_for_demo("xa2")
+        .await
+        .get(&format!("/api/v1/units/{commune}/health-summary"))
+        .await;
+    assert_eq!(status, 404);
+}
