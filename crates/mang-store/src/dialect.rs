@@ -158,6 +158,7 @@ pub async fn sqlite_backup(pool: &AnyPool, backend: Backend, out: &str) -> Resul
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColType {
     Int,
+    Real,
     Text,
 }
 
@@ -186,6 +187,7 @@ pub fn json_rows_source(backend: Backend) -> &'static str {
 pub fn json_col(backend: Backend, i: usize, t: ColType) -> String {
     match (backend, t) {
         (Backend::Postgres, ColType::Int) => format!("(j.value ->> {i})::bigint"),
+        (Backend::Postgres, ColType::Real) => format!("(j.value ->> {i})::double precision"),
         _ => format!("j.value ->> {i}"),
     }
 }

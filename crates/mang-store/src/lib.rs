@@ -9,6 +9,7 @@ pub mod checks;
 pub mod circumstances;
 pub mod deaths;
 pub mod demo;
+pub mod demo_health;
 pub mod dialect;
 mod error;
 pub mod growth;

@@ -59,6 +59,10 @@ enum Command {
         /// Reference date for ages (YYYY-MM-DD); default today
         #[arg(long)]
         as_of: Option<String>,
+        /// Also health data for the children under five (births, doses, weighings,
+        /// injuries, check-ups); `serve --demo` always adds it
+        #[arg(long)]
+        health: bool,
     },
     /// Create the database (if SQLite) and apply migrations.
     Migrate {
@@ -254,7 +258,7 @@ async fn run(cli: Cli) -> Result<()> {
             let mut created = false;
             if demo && is_sqlite && !std::path::Path::new(&db).exists() {
                 println!("Đang tạo dữ liệu mẫu trong {db} …");
-                run_demo(&db, "31", 50_000, 2026, today()).await?;
+                run_demo(&db, "31", 50_000, 2026, today(), true).await?;
                 created = true;
             }
             let store = Store::open(&db, OpenMode::Existing).await?;
@@ -271,12 +275,13 @@ async fn run(cli: Cli) -> Result<()> {
             children,
             seed,
             as_of,
+            health,
         } => {
             let as_of = match as_of {
                 Some(s) => parse_date(&s)?,
                 None => today(),
             };
-            run_demo(&db.db, &province, children, seed, as_of).await
+            run_demo(&db.db, &province, children, seed, as_of, health).await
         }
         Command::Migrate { db } => {
             let store = Store::open(&db.db, OpenMode::CreateOrMigrate).await?;
@@ -391,6 +396,7 @@ async fn run_demo(
     children: u64,
     seed: u64,
     as_of: time::Date,
+    health: bool,
 ) -> Result<()> {
     let store = Store::open(db, OpenMode::CreateOrMigrate).await?;
     let bar = ProgressBar::new(children);
@@ -431,6 +437,22 @@ async fn run_demo(
             format!("{secs:.1}").replace('.', ","),
             mang_domain::vi::number((children as f64 / secs.max(1e-9)) as i64)
         );
+    }
+    if health {
+        let t = Instant::now();
+        let h = mang_store::demo_health::run(&store, province, seed, as_of).await?;
+        if h.children > 0 {
+            println!(
+                "Dữ liệu y tế mẫu cho {} trẻ dưới 5 tuổi: {} lần sinh, {} mũi tiêm và vitamin A, {} lần cân đo, {} tai nạn, {} lần khám ({} giây).",
+                mang_domain::vi::number(h.children as i64),
+                mang_domain::vi::number(h.births as i64),
+                mang_domain::vi::number(h.doses as i64),
+                mang_domain::vi::number(h.measurements as i64),
+                mang_domain::vi::number(h.injuries as i64),
+                mang_domain::vi::number(h.checks as i64),
+                format!("{:.1}", t.elapsed().as_secs_f64()).replace('.', ",")
+            );
+        }
     }
     print_logins(&outcome.logins);
     store.close().await;

@@ -420,3 +420,139 @@ fn the_committed_openapi_document_is_fresh() {
         "openapi.json is stale: run `MANG_UPDATE_OPENAPI=1 cargo test -p mang --test cli the_committed_openapi` and commit it"
     );
 }
+
+/// `mang demo --health`: health data for the children under five, with a realistic share
+/// of stunting (by the WHO z-scores of the weighings) and of missed doses; a second run
+/// adds nothing.
+#[test]
+fn demo_health_data_is_realistic_and_written_once() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(TestDb::new());
+    let args = [
+        "demo",
+        "--db",
+        &db.location,
+        "--children",
+        "4000",
+        "--seed",
+        "11",
+        "--as-of",
+        "2026-07-01",
+        "--health",
+    ];
+    let out = mang(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("Dữ liệu y tế mẫu"), "{}", text(&out));
+    let as_of = time::macros::date!(2026 - 07 - 01);
+    rt.block_on(async {
+        let store = Store::open(&db.location, OpenMode::Existing).await.unwrap();
+        let count = |t: &'static str| {
+            let store = &store;
+            async move {
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM {t}"
+                )))
+                .fetch_one(store.pool())
+                .await
+                .unwrap()
+            }
+        };
+        let (births, doses, weighings) = (
+            count("child_births").await,
+            count("child_doses").await,
+            count("child_measurements").await,
+        );
+        assert!(
+            births > 0 && doses > 0 && weighings > 0,
+            "{births} {doses} {weighings}"
+        );
+        // Stunting share of the latest weighing per child, by the WHO tables.
+        type Weighing = (String, String, String, Option<f64>, Option<f64>, String);
+        let rows: Vec<Weighing> = sqlx::query_as(
+            "SELECT c.sex, c.birth_date, m.measured_on, m.weight_kg, m.lenhei_cm, m.measure \
+             FROM child_measurements m JOIN children c ON c.id = m.child_id",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        let (mut stunted, mut assessed) = (0, 0);
+        for (sex, birth, on, w, l, measure) in rows {
+            let sex = if sex == "female" {
+                mang_domain::anthro::Sex::Female
+            } else {
+                mang_domain::anthro::Sex::Male
+            };
+            let birth = mang_domain::registry::parse_date(&birth).unwrap();
+            let m = mang_domain::growth::GrowthMeasurement {
+                date: mang_domain::registry::parse_date(&on).unwrap(),
+                weight_kg: w,
+                lenhei_cm: l,
+                measure: mang_domain::anthro::Measure::parse(&measure).unwrap(),
+                oedema: false,
+                muac_cm: None,
+                headc_cm: None,
+            };
+            let a = mang_domain::growth::assess(sex, birth, &m);
+            if let Some(s) = a.nutrition.stunting {
+                assessed += 1;
+                if s.present() {
+                    stunted += 1;
+                }
+            }
+        }
+        let share = stunted as f64 / assessed.max(1) as f64;
+        assert!(
+            (0.10..0.35).contains(&share),
+            "stunting share {share:.3} of {assessed}"
+        );
+        // Some doses are overdue (missed or late), most are not.
+        let kids: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, birth_date FROM children WHERE birth_date > '2024-07-01'")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        let (mut overdue, mut total) = (0, 0);
+        for (id, birth) in kids {
+            let given: Vec<mang_domain::immunization::Given> =
+                sqlx::query_as::<_, (String, i64, String)>(
+                    "SELECT antigen, dose, given_on FROM child_doses WHERE child_id = $1",
+                )
+                .bind(id)
+                .fetch_all(store.pool())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(a, d, g)| mang_domain::immunization::Given {
+                    antigen: a,
+                    dose: d as u8,
+                    date: mang_domain::registry::parse_date(&g).unwrap(),
+                })
+                .collect();
+            for s in mang_domain::immunization::status(
+                mang_domain::registry::parse_date(&birth).unwrap(),
+                &given,
+                as_of,
+            ) {
+                total += 1;
+                if s.state == mang_domain::immunization::DoseState::Overdue {
+                    overdue += 1;
+                }
+            }
+        }
+        let share = overdue as f64 / total.max(1) as f64;
+        assert!(
+            (0.01..0.25).contains(&share),
+            "overdue share {share:.3} of {total}"
+        );
+        let before = doses;
+        store.close().await;
+        let again = mang(&args);
+        assert!(again.status.success(), "{}", text(&again));
+        let store = Store::open(&db.location, OpenMode::Existing).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM child_doses")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(n, before, "written once");
+    });
+}
