@@ -6,23 +6,6 @@
 use crate::registry::{FieldError, age_years, parse_date};
 use time::Date;
 
-macro_rules! coded {
-    ($name:ident, $all:ident, [$(($var:ident, $code:literal, $label:literal)),* $(,)?]) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name { $($var),* }
-        pub const $all: &[$name] = &[$($name::$var),*];
-        impl $name {
-            pub fn as_str(self) -> &'static str { match self { $($name::$var => $code),* } }
-            pub fn label_vi(self) -> &'static str { match self { $($name::$var => $label),* } }
-            /// The code or the Vietnamese label (diacritics and case ignored).
-            pub fn parse(s: &str) -> Option<$name> {
-                let f = crate::text::fold(s);
-                $all.iter().copied().find(|x| x.as_str() == s.trim() || crate::text::fold(x.label_vi()) == f)
-            }
-        }
-    };
-}
-
 coded!(
     Kind,
     KINDS,

@@ -3,6 +3,9 @@
 //! `cargo tree -p mang-domain` shows no database, web or async runtime crates: everything
 //! here is pure and fast to test. Time and randomness are parameters (`as_of`, seeded RNGs).
 
+#[macro_use]
+mod coded;
+
 pub mod access;
 pub mod anthro;
 pub mod audit;

@@ -187,31 +187,7 @@ pub async fn record_for_unit(
     input: &NewDeath,
     today: time::Date,
 ) -> Result<i64> {
-    let mut path = unit.path();
-    if path.commune.is_none() {
-        return Err(StoreError::Invalid {
-            field: "unit",
-            message: "Ghi tử vong theo xã, phường hoặc thôn, tổ".into(),
-        });
-    }
-    let village = input.village_code.trim();
-    if !village.is_empty() && path.village.is_none() {
-        let v = crate::units::get(store, village)
-            .await
-            .ok()
-            .filter(|v| v.path().commune == path.commune);
-        match v {
-            Some(v) => path = v.path(),
-            None => {
-                return Err(StoreError::Fields(vec![
-                    mang_domain::registry::FieldError {
-                        field: "village_code",
-                        message: format!("Không có thôn, tổ «{village}» trong xã này"),
-                    },
-                ]));
-            }
-        }
-    }
+    let path = crate::units::path_in_commune(store, unit, &input.village_code).await?;
     let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
     let d = deaths::check(&input.raw(), None, today).map_err(StoreError::Fields)?;
     let mut tx = store.begin_write().await?;

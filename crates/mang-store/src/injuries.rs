@@ -184,31 +184,7 @@ pub async fn record_for_unit(
     input: &NewInjury,
     today: time::Date,
 ) -> Result<i64> {
-    let mut path = unit.path();
-    if path.commune.is_none() {
-        return Err(StoreError::Invalid {
-            field: "unit",
-            message: "Ghi tai nạn, thương tích theo xã, phường hoặc thôn, tổ".into(),
-        });
-    }
-    let village = input.village_code.trim();
-    if !village.is_empty() && path.village.is_none() {
-        let v = crate::units::get(store, village).await.map_err(|_| {
-            StoreError::Fields(vec![mang_domain::registry::FieldError {
-                field: "village_code",
-                message: format!("Không có thôn, tổ «{village}»"),
-            }])
-        })?;
-        if v.path().commune != path.commune {
-            return Err(StoreError::Fields(vec![
-                mang_domain::registry::FieldError {
-                    field: "village_code",
-                    message: format!("Thôn, tổ «{village}» không thuộc xã này"),
-                },
-            ]));
-        }
-        path = v.path();
-    }
+    let path = crate::units::path_in_commune(store, unit, &input.village_code).await?;
     let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
     let i = injuries::check(&raw(input), None, today).map_err(StoreError::Fields)?;
     let mut tx = store.begin_write().await?;

@@ -350,6 +350,42 @@ pub async fn insert_village(tx: &mut Tx, commune: &Unit, name: &str) -> Result<U
     Ok(unit)
 }
 
+/// A field-named input error.
+fn field_error(field: &'static str, message: String) -> StoreError {
+    StoreError::Fields(vec![mang_domain::registry::FieldError { field, message }])
+}
+
+/// The path of a record placed in `unit` (a commune or village), narrowed to `village`
+/// when one is named for a commune: the village must exist and belong to it.
+pub async fn path_in_commune(
+    store: &Store,
+    unit: &Unit,
+    village: &str,
+) -> Result<mang_domain::units::UnitPath> {
+    let path = unit.path();
+    if path.commune.is_none() {
+        return Err(StoreError::Invalid {
+            field: "unit",
+            message: "Chọn một xã, phường hoặc thôn, tổ".into(),
+        });
+    }
+    let village = village.trim();
+    if village.is_empty() || path.village.is_some() {
+        return Ok(path);
+    }
+    match get(store, village).await {
+        Ok(v) if v.level == "village" && v.path().commune == path.commune => Ok(v.path()),
+        Ok(_) => Err(field_error(
+            "village_code",
+            format!("Thôn, tổ «{village}» không thuộc xã này"),
+        )),
+        Err(_) => Err(field_error(
+            "village_code",
+            format!("Không có thôn, tổ «{village}»"),
+        )),
+    }
+}
+
 /// The villages (thôn, tổ dân phố) of a commune, in code order (for pickers).
 pub async fn villages_of(store: &Store, commune: &str) -> Result<Vec<Unit>> {
     let sql = format!(

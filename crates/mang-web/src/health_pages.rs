@@ -270,20 +270,11 @@ async fn health_summary(
     Query(q): Query<DueQuery>,
 ) -> Result<Response, PageError> {
     let u = require(m)?;
-    let p = principal(&u);
-    let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(&u))?;
-    let code = q
-        .unit
-        .clone()
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| p.unit.to_string());
-    let unit = mang_store::units::get(&st.store, &code)
-        .await
-        .map_err(|e| store_fail(&u, e))?;
-    if !scoped.scope().contains(&unit.path()) {
-        return Err(store_fail(&u, StoreError::NotFound));
-    }
-    let (summary, communes) = if unit.path().commune.is_some() {
+    let scoped = principal(&u)
+        .scoped::<ViewChildRecord>()
+        .map_err(|_| denied(&u))?;
+    let PageUnit { unit, communes, .. } = page_unit(&st, &u, &scoped, q.unit.as_deref()).await?;
+    let summary = if unit.path().commune.is_some() {
         let mut s = mang_store::checks::summary(&st.store, &scoped, &unit, crate::api::today())
             .await
             .map_err(|e| store_fail(&u, e))?;
@@ -291,18 +282,9 @@ async fn health_summary(
             c.birth_date = vi::iso_date(&c.birth_date);
             c.insurance_valid_to = c.insurance_valid_to.as_deref().map(vi::iso_date);
         }
-        (Some(s), Vec::new())
+        Some(s)
     } else {
-        let communes = match unit.path().province {
-            Some(province) => mang_store::units::communes_of(&st.store, &province)
-                .await
-                .map_err(|e| store_fail(&u, e))?
-                .into_iter()
-                .map(|c| (c.code().to_string(), c.name))
-                .collect(),
-            None => Vec::new(),
-        };
-        (None, communes)
+        None
     };
     let view = HealthPage {
         layout: layout(&u, "/health"),
@@ -435,44 +417,22 @@ async fn death_page(
 ) -> Result<Response, PageError> {
     let p = principal(u);
     let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(u))?;
-    let code = q
-        .unit
-        .clone()
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| p.unit.to_string());
-    let unit = mang_store::units::get(&st.store, &code)
-        .await
-        .map_err(|e| store_fail(u, e))?;
-    if !scoped.scope().contains(&unit.path()) {
-        return Err(store_fail(u, StoreError::NotFound));
-    }
+    let PageUnit {
+        code,
+        unit,
+        communes,
+        villages,
+    } = page_unit(st, u, &scoped, q.unit.as_deref()).await?;
     let year = q.year.unwrap_or(crate::api::today().year());
     let commune = unit.path().commune.clone();
-    let (list, communes, villages) = match &commune {
-        Some(c) => {
-            let list = mang_store::deaths::list(&st.store, &scoped, &unit, year)
+    let list = if commune.is_some() {
+        Some(
+            mang_store::deaths::list(&st.store, &scoped, &unit, year)
                 .await
-                .map_err(|e| store_fail(u, e))?;
-            let villages = mang_store::units::villages_of(&st.store, c)
-                .await
-                .map_err(|e| store_fail(u, e))?
-                .into_iter()
-                .map(|v| (v.code().to_string(), v.name))
-                .collect();
-            (Some(list), Vec::new(), villages)
-        }
-        None => {
-            let communes = match unit.path().province {
-                Some(province) => mang_store::units::communes_of(&st.store, &province)
-                    .await
-                    .map_err(|e| store_fail(u, e))?
-                    .into_iter()
-                    .map(|c| (c.code().to_string(), c.name))
-                    .collect(),
-                None => Vec::new(),
-            };
-            (None, communes, Vec::new())
-        }
+                .map_err(|e| store_fail(u, e))?,
+        )
+    } else {
+        None
     };
     let (neonatal, under_1, under_5) = list
         .as_ref()
@@ -802,6 +762,65 @@ struct InjuryPage {
     error: Option<String>,
 }
 
+/// The unit a commune-level health page is about (`unit` parameter, else the user's own),
+/// checked against the viewer's scope, with the communes to pick from (above commune
+/// level) or the commune's villages (for forms).
+struct PageUnit {
+    code: String,
+    unit: mang_store::units::Unit,
+    communes: Vec<(String, String)>,
+    villages: Vec<(String, String)>,
+}
+
+async fn page_unit(
+    st: &AppState,
+    u: &SignedIn,
+    scoped: &Scoped<ViewChildRecord>,
+    param: Option<&str>,
+) -> Result<PageUnit, PageError> {
+    let code = param
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(|| principal(u).unit.to_string());
+    let unit = mang_store::units::get(&st.store, &code)
+        .await
+        .map_err(|e| store_fail(u, e))?;
+    if !scoped.scope().contains(&unit.path()) {
+        return Err(store_fail(u, StoreError::NotFound));
+    }
+    let pairs = |list: Vec<mang_store::units::Unit>| {
+        list.into_iter()
+            .map(|c| (c.code().to_string(), c.name))
+            .collect::<Vec<_>>()
+    };
+    let path = unit.path();
+    let (communes, villages) = match (&path.province, &path.commune) {
+        (_, Some(c)) => (
+            Vec::new(),
+            pairs(
+                mang_store::units::villages_of(&st.store, c)
+                    .await
+                    .map_err(|e| store_fail(u, e))?,
+            ),
+        ),
+        (Some(p), None) => (
+            pairs(
+                mang_store::units::communes_of(&st.store, p)
+                    .await
+                    .map_err(|e| store_fail(u, e))?,
+            ),
+            Vec::new(),
+        ),
+        (None, None) => (Vec::new(), Vec::new()),
+    };
+    Ok(PageUnit {
+        code,
+        unit,
+        communes,
+        villages,
+    })
+}
+
 async fn injury_page(
     st: &AppState,
     u: &SignedIn,
@@ -811,51 +830,26 @@ async fn injury_page(
 ) -> Result<Response, PageError> {
     let p = principal(u);
     let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(u))?;
-    let code = q
-        .unit
-        .clone()
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| p.unit.to_string());
-    let unit = mang_store::units::get(&st.store, &code)
-        .await
-        .map_err(|e| store_fail(u, e))?;
-    if !scoped.scope().contains(&unit.path()) {
-        return Err(store_fail(u, StoreError::NotFound));
-    }
+    let PageUnit {
+        code,
+        unit,
+        communes,
+        villages,
+    } = page_unit(st, u, &scoped, q.unit.as_deref()).await?;
     let year = q.year.unwrap_or(crate::api::today().year());
     let commune = unit.path().commune.clone();
-    let (rows, communes, villages) = match &commune {
-        Some(c) => {
-            let rows: Vec<mang_store::injuries::InjuryRow> =
-                mang_store::injuries::list(&st.store, &scoped, &unit, year)
-                    .await
-                    .map_err(|e| store_fail(u, e))?
-                    .into_iter()
-                    .map(|mut r| {
-                        r.injury_date = vi::iso_date(&r.injury_date);
-                        r
-                    })
-                    .collect();
-            let villages = mang_store::units::villages_of(&st.store, c)
-                .await
-                .map_err(|e| store_fail(u, e))?
-                .into_iter()
-                .map(|v| (v.code().to_string(), v.name))
-                .collect();
-            (rows, Vec::new(), villages)
-        }
-        None => {
-            let communes = match unit.path().province {
-                Some(province) => mang_store::units::communes_of(&st.store, &province)
-                    .await
-                    .map_err(|e| store_fail(u, e))?
-                    .into_iter()
-                    .map(|c| (c.code().to_string(), c.name))
-                    .collect(),
-                None => Vec::new(),
-            };
-            (Vec::new(), communes, Vec::new())
-        }
+    let rows: Vec<mang_store::injuries::InjuryRow> = if commune.is_some() {
+        mang_store::injuries::list(&st.store, &scoped, &unit, year)
+            .await
+            .map_err(|e| store_fail(u, e))?
+            .into_iter()
+            .map(|mut r| {
+                r.injury_date = vi::iso_date(&r.injury_date);
+                r
+            })
+            .collect()
+    } else {
+        Vec::new()
     };
     let view = InjuryPage {
         layout: layout(u, "/injuries"),
@@ -1084,36 +1078,23 @@ async fn due_list(
     Query(q): Query<DueQuery>,
 ) -> Result<Response, PageError> {
     let u = require(m)?;
-    let p = principal(&u);
-    let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(&u))?;
-    let code = q
-        .unit
-        .clone()
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| p.unit.to_string());
-    let unit = mang_store::units::get(&st.store, &code)
-        .await
-        .map_err(|e| store_fail(&u, e))?;
-    if !scoped.scope().contains(&unit.path()) {
-        return Err(store_fail(&u, StoreError::NotFound));
-    }
+    let scoped = principal(&u)
+        .scoped::<ViewChildRecord>()
+        .map_err(|_| denied(&u))?;
+    let PageUnit {
+        code,
+        unit,
+        communes,
+        villages,
+    } = page_unit(&st, &u, &scoped, q.unit.as_deref()).await?;
     let today = crate::api::today();
     let month = q.period.as_deref() == Some("month");
     let until = today + time::Duration::days(if month { 30 } else { 7 });
-    let (rows, communes) = if unit.path().commune.is_some() {
-        let list = immunization::due_list(&st.store, &scoped, &unit, until, today)
+    let rows = if unit.path().commune.is_some() {
+        let villages: std::collections::HashMap<String, String> = villages.into_iter().collect();
+        immunization::due_list(&st.store, &scoped, &unit, until, today)
             .await
-            .map_err(|e| store_fail(&u, e))?;
-        let villages: std::collections::HashMap<String, String> = mang_store::units::villages_of(
-            &st.store,
-            unit.path().commune.as_deref().unwrap_or_default(),
-        )
-        .await
-        .map_err(|e| store_fail(&u, e))?
-        .into_iter()
-        .map(|v| (v.code().to_string(), v.name))
-        .collect();
-        let rows = list
+            .map_err(|e| store_fail(&u, e))?
             .into_iter()
             .enumerate()
             .map(|(i, c)| DueRow {
@@ -1131,19 +1112,9 @@ async fn due_list(
                     .map(|d| (d.label, vi::iso_date(&d.due), d.state, d.state_label))
                     .collect(),
             })
-            .collect();
-        (rows, Vec::new())
+            .collect()
     } else {
-        let communes = match unit.path().province {
-            Some(province) => mang_store::units::communes_of(&st.store, &province)
-                .await
-                .map_err(|e| store_fail(&u, e))?
-                .into_iter()
-                .map(|c| (c.code().to_string(), c.name))
-                .collect(),
-            None => Vec::new(),
-        };
-        (Vec::new(), communes)
+        Vec::new()
     };
     let view = DuePage {
         layout: layout(&u, "/immunization"),
