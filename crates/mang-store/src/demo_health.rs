@@ -45,13 +45,26 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
     if done > 0 {
         return Ok(HealthDemo::default());
     }
-    let kids: Vec<Kid> = sqlx::query(
+    // Commune by commune, so that only one commune's rows are held at a time; all in one
+    // transaction (a second run sees the doses and adds nothing).
+    let mut out = HealthDemo::default();
+    let t = tables();
+    let b = store.backend();
+    let src = json_rows_source(b);
+    let c = |i, t| json_col(b, i, t);
+    let scope_cols =
+        |i: usize| format!("j.value -> {i} ->> 0, j.value -> {i} ->> 1, j.value -> {i} ->> 2");
+    let now = now_text();
+    let mut tx = store.begin_write().await?;
+    for commune in crate::units::communes_of(store, province).await? {
+        let kids: Vec<Kid> = sqlx::query(
         "SELECT id, sex, birth_date, province_code, commune_code, village_code FROM children \
-         WHERE province_code = $1 AND status = 'active' AND birth_date > $2 ORDER BY id",
+         WHERE province_code = $1 AND commune_code = $3 AND status = 'active' AND birth_date > $2 ORDER BY id",
     )
     .bind(province)
     .bind((as_of - Duration::days(1826)).to_string())
-    .fetch_all(store.pool())
+    .bind(commune.code().to_string())
+    .fetch_all(&mut *tx)
     .await?
     .iter()
     .filter_map(|r| {
@@ -67,204 +80,193 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
         })
     })
     .collect();
-    let mut out = HealthDemo {
-        children: kids.len(),
-        ..HealthDemo::default()
-    };
-    let (mut births, mut doses, mut weighings, mut injuries, mut checks) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let t = tables();
-    for k in &kids {
-        let mut rng =
-            StdRng::seed_from_u64(seed ^ (k.id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let scope = serde_json::json!([k.path.0, k.path.1, k.path.2]);
-        let age = (as_of - k.birth).whole_days();
-        // Doses: most on time, some late, some missed; the first missed dose of a vaccine
-        // stops its series (as in life).
-        let careless = rng.random::<f64>() < 0.08;
-        let mut given: Vec<epi::Given> = Vec::new();
-        for s in epi::schedule_for(k.birth) {
-            let status = epi::status(k.birth, &given, as_of);
-            let Some(st) = status
-                .iter()
-                .find(|x| x.scheduled.antigen == s.antigen && x.scheduled.dose == s.dose)
-            else {
-                continue;
-            };
-            if st.state == DoseState::Upcoming
-                || (careless && rng.random::<f64>() < 0.5)
-                || rng.random::<f64>() < 0.04
-            {
-                continue;
-            }
-            let delay = if rng.random::<f64>() < 0.75 {
-                rng.random_range(0..10)
-            } else {
-                rng.random_range(10..60)
-            };
-            let day = st.due + Duration::days(delay);
-            if day > as_of {
-                continue;
-            }
-            given.push(epi::Given {
-                antigen: s.antigen.clone(),
-                dose: s.dose,
-                date: day,
-            });
-            doses.push(serde_json::json!([
-                k.id,
-                s.antigen,
-                s.dose,
-                day.to_string(),
-                "Trạm y tế xã",
-                scope
-            ]));
-        }
-        if epi::vitamin_a_eligible(k.birth, as_of) && rng.random::<f64>() < 0.85 {
-            let half_start = if u8::from(as_of.month()) <= 6 { 1 } else { 7 };
-            let day = Date::from_calendar_date(
-                as_of.year(),
-                time::Month::try_from(half_start).unwrap_or(time::Month::June),
-                1,
-            )
-            .unwrap_or(as_of)
-            .max(k.birth + Duration::days(183));
-            if day <= as_of {
+        out.children += kids.len();
+        let (mut births, mut doses, mut weighings, mut injuries, mut checks) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for k in &kids {
+            let mut rng =
+                StdRng::seed_from_u64(seed ^ (k.id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let scope = serde_json::json!([k.path.0, k.path.1, k.path.2]);
+            let age = (as_of - k.birth).whole_days();
+            // Doses: most on time, some late, some missed; the first missed dose of a vaccine
+            // stops its series (as in life).
+            let careless = rng.random::<f64>() < 0.08;
+            let mut given: Vec<epi::Given> = Vec::new();
+            for s in epi::schedule_for(k.birth) {
+                let status = epi::status(k.birth, &given, as_of);
+                let Some(st) = status
+                    .iter()
+                    .find(|x| x.scheduled.antigen == s.antigen && x.scheduled.dose == s.dose)
+                else {
+                    continue;
+                };
+                if st.state == DoseState::Upcoming
+                    || (careless && rng.random::<f64>() < 0.5)
+                    || rng.random::<f64>() < 0.04
+                {
+                    continue;
+                }
+                let delay = if rng.random::<f64>() < 0.75 {
+                    rng.random_range(0..10)
+                } else {
+                    rng.random_range(10..60)
+                };
+                let day = st.due + Duration::days(delay);
+                if day > as_of {
+                    continue;
+                }
+                given.push(epi::Given {
+                    antigen: s.antigen.clone(),
+                    dose: s.dose,
+                    date: day,
+                });
                 doses.push(serde_json::json!([
                     k.id,
-                    epi::VITAMIN_A,
-                    1,
+                    s.antigen,
+                    s.dose,
                     day.to_string(),
                     "Trạm y tế xã",
                     scope
                 ]));
             }
-        }
-        // Births: for the youngest (recorded since the health module came).
-        if age < 365 {
-            let weight = (3100.0 + 450.0 * normal(&mut rng))
-                .round()
-                .clamp(1200.0, 4800.0) as i64;
-            let weeks = (39.0 + 1.6 * normal(&mut rng)).round().clamp(30.0, 42.0) as i64;
-            let facility = rng.random::<f64>() < 0.93;
-            births.push(serde_json::json!([
-                k.id,
-                if facility { "facility" } else { "home" },
-                weight,
-                weeks,
-                i64::from(facility && rng.random::<f64>() < 0.85),
-                i64::from(rng.random::<f64>() < 0.75),
-                i64::from(facility && rng.random::<f64>() < 0.9),
-                i64::from(
-                    given
-                        .iter()
-                        .any(|g| g.antigen == "hepb0" && (g.date - k.birth).whole_days() <= 1)
-                ),
-                if rng.random::<f64>() < 0.8 {
-                    "g6pd,hypothyroidism"
-                } else {
-                    ""
-                },
-                scope
-            ]));
-        }
-        // Weighings: one or two, z-scores drawn around the province's means (HAZ −0.9,
-        // WAZ −0.7: about 20 % stunted and 12 % underweight), turned into values.
-        let haz_base = -0.9 + 1.1 * normal(&mut rng);
-        let waz_base = 0.6 * haz_base - 0.15 + 0.8 * normal(&mut rng);
-        for back in [0i64, 180] {
-            let day = as_of - Duration::days(back + rng.random_range(0..60));
-            let age_days = (day - k.birth).whole_days();
-            if age_days < 0 || (back > 0 && rng.random::<f64>() < 0.5) {
-                continue;
+            if epi::vitamin_a_eligible(k.birth, as_of) && rng.random::<f64>() < 0.85 {
+                let half_start = if u8::from(as_of.month()) <= 6 { 1 } else { 7 };
+                let day = Date::from_calendar_date(
+                    as_of.year(),
+                    time::Month::try_from(half_start).unwrap_or(time::Month::June),
+                    1,
+                )
+                .unwrap_or(as_of)
+                .max(k.birth + Duration::days(183));
+                if day <= as_of {
+                    doses.push(serde_json::json!([
+                        k.id,
+                        epi::VITAMIN_A,
+                        1,
+                        day.to_string(),
+                        "Trạm y tế xã",
+                        scope
+                    ]));
+                }
             }
-            let (Some(w), Some(l)) = (
-                t.wfa.get(k.sex).row(age_days as i32),
-                t.lhfa.get(k.sex).row(age_days as i32),
-            ) else {
-                continue;
-            };
-            let kg = (w.at_sd(waz_base + 0.2 * normal(&mut rng)) * 10.0).round() / 10.0;
-            let cm = (l.at_sd(haz_base + 0.1 * normal(&mut rng)) * 10.0).round() / 10.0;
-            let measure = if age_days < 731 { "l" } else { "h" };
-            weighings.push(serde_json::json!([
-                k.id,
-                day.to_string(),
-                kg,
-                cm,
-                measure,
-                scope
-            ]));
-        }
-        if rng.random::<f64>() < 0.006 {
-            let kinds = [
-                "fall",
-                "burn",
-                "drowning",
-                "traffic",
-                "animal_bite",
-                "poisoning",
-            ];
-            let kind = kinds[rng.random_range(0..kinds.len())];
-            let place = match kind {
-                "drowning" => "water_body",
-                "traffic" => "road",
-                _ => "home",
-            };
-            let day = as_of - Duration::days(rng.random_range(0..300));
-            if day > k.birth {
-                let outcome = if kind == "drowning" && rng.random::<f64>() < 0.3 {
-                    "hospitalised"
-                } else {
-                    "treated"
-                };
-                injuries.push(serde_json::json!([
+            // Births: for the youngest (recorded since the health module came).
+            if age < 365 {
+                let weight = (3100.0 + 450.0 * normal(&mut rng))
+                    .round()
+                    .clamp(1200.0, 4800.0) as i64;
+                let weeks = (39.0 + 1.6 * normal(&mut rng)).round().clamp(30.0, 42.0) as i64;
+                let facility = rng.random::<f64>() < 0.93;
+                births.push(serde_json::json!([
                     k.id,
-                    day.to_string(),
-                    kind,
-                    place,
-                    outcome,
-                    if k.sex == Sex::Female {
-                        "female"
+                    if facility { "facility" } else { "home" },
+                    weight,
+                    weeks,
+                    i64::from(facility && rng.random::<f64>() < 0.85),
+                    i64::from(rng.random::<f64>() < 0.75),
+                    i64::from(facility && rng.random::<f64>() < 0.9),
+                    i64::from(
+                        given
+                            .iter()
+                            .any(|g| g.antigen == "hepb0" && (g.date - k.birth).whole_days() <= 1)
+                    ),
+                    if rng.random::<f64>() < 0.8 {
+                        "g6pd,hypothyroidism"
                     } else {
-                        "male"
+                        ""
                     },
-                    mang_domain::registry::age_years(k.birth, day),
                     scope
                 ]));
             }
-        }
-        if rng.random::<f64>() < 0.7 {
-            let day = as_of - Duration::days(rng.random_range(0..200));
-            if day > k.birth {
-                let result = if rng.random::<f64>() < 0.9 {
-                    "normal"
-                } else {
-                    "follow_up"
+            // Weighings: one or two, z-scores drawn around the province's means (HAZ −0.9,
+            // WAZ −0.7: about 20 % stunted and 12 % underweight), turned into values.
+            let haz_base = -0.9 + 1.1 * normal(&mut rng);
+            let waz_base = 0.6 * haz_base - 0.15 + 0.8 * normal(&mut rng);
+            for back in [0i64, 180] {
+                let day = as_of - Duration::days(back + rng.random_range(0..60));
+                let age_days = (day - k.birth).whole_days();
+                if age_days < 0 || (back > 0 && rng.random::<f64>() < 0.5) {
+                    continue;
+                }
+                let (Some(w), Some(l)) = (
+                    t.wfa.get(k.sex).row(age_days as i32),
+                    t.lhfa.get(k.sex).row(age_days as i32),
+                ) else {
+                    continue;
                 };
-                checks.push(serde_json::json!([k.id, day.to_string(), result, scope]));
+                let kg = (w.at_sd(waz_base + 0.2 * normal(&mut rng)) * 10.0).round() / 10.0;
+                let cm = (l.at_sd(haz_base + 0.1 * normal(&mut rng)) * 10.0).round() / 10.0;
+                let measure = if age_days < 731 { "l" } else { "h" };
+                weighings.push(serde_json::json!([
+                    k.id,
+                    day.to_string(),
+                    kg,
+                    cm,
+                    measure,
+                    scope
+                ]));
+            }
+            if rng.random::<f64>() < 0.006 {
+                let kinds = [
+                    "fall",
+                    "burn",
+                    "drowning",
+                    "traffic",
+                    "animal_bite",
+                    "poisoning",
+                ];
+                let kind = kinds[rng.random_range(0..kinds.len())];
+                let place = match kind {
+                    "drowning" => "water_body",
+                    "traffic" => "road",
+                    _ => "home",
+                };
+                let day = as_of - Duration::days(rng.random_range(0..300));
+                if day > k.birth {
+                    let outcome = if kind == "drowning" && rng.random::<f64>() < 0.3 {
+                        "hospitalised"
+                    } else {
+                        "treated"
+                    };
+                    injuries.push(serde_json::json!([
+                        k.id,
+                        day.to_string(),
+                        kind,
+                        place,
+                        outcome,
+                        if k.sex == Sex::Female {
+                            "female"
+                        } else {
+                            "male"
+                        },
+                        mang_domain::registry::age_years(k.birth, day),
+                        scope
+                    ]));
+                }
+            }
+            if rng.random::<f64>() < 0.7 {
+                let day = as_of - Duration::days(rng.random_range(0..200));
+                if day > k.birth {
+                    let result = if rng.random::<f64>() < 0.9 {
+                        "normal"
+                    } else {
+                        "follow_up"
+                    };
+                    checks.push(serde_json::json!([k.id, day.to_string(), result, scope]));
+                }
             }
         }
-    }
-    let b = store.backend();
-    let src = json_rows_source(b);
-    let c = |i, t| json_col(b, i, t);
-    let scope_cols =
-        |i: usize| format!("j.value -> {i} ->> 0, j.value -> {i} ->> 1, j.value -> {i} ->> 2");
-    let now = now_text();
-    let mut tx = store.begin_write().await?;
-    let mut write = async |sql: String, rows: &[serde_json::Value]| -> Result<usize> {
-        for part in rows.chunks(5000) {
-            sqlx::query(AssertSqlSafe(sql.clone()))
-                .bind(serde_json::Value::Array(part.to_vec()).to_string())
-                .bind(&now)
-                .execute(&mut *tx)
-                .await?;
-        }
-        Ok(rows.len())
-    };
-    use ColType::{Int, Real, Text};
-    out.births = write(
+        let mut write = async |sql: String, rows: &[serde_json::Value]| -> Result<usize> {
+            for part in rows.chunks(5000) {
+                sqlx::query(AssertSqlSafe(sql.clone()))
+                    .bind(serde_json::Value::Array(part.to_vec()).to_string())
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Ok(rows.len())
+        };
+        use ColType::{Int, Real, Text};
+        out.births += write(
         format!(
             "INSERT INTO child_births (child_id, birth_place, birth_weight_g, gestational_weeks, eenc, breastfed_1h, vitamin_k1, hepb_24h, screening, recorded_by, province_code, commune_code, village_code, created_at) \
              SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, 'demo', {}, $2 FROM {src}",
@@ -273,7 +275,7 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
         &births,
     )
     .await?;
-    out.doses = write(
+        out.doses += write(
         format!(
             "INSERT INTO child_doses (child_id, antigen, dose, given_on, place, note, recorded_by, province_code, commune_code, village_code, created_at) \
              SELECT {}, {}, {}, {}, {}, NULL, 'demo', {}, $2 FROM {src}",
@@ -282,7 +284,7 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
         &doses,
     )
     .await?;
-    out.measurements = write(
+        out.measurements += write(
         format!(
             "INSERT INTO child_measurements (child_id, measured_on, weight_kg, lenhei_cm, measure, oedema, muac_cm, headc_cm, recorded_by, province_code, commune_code, village_code, created_at) \
              SELECT {}, {}, {}, {}, {}, 0, NULL, NULL, 'demo', {}, $2 FROM {src}",
@@ -291,7 +293,7 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
         &weighings,
     )
     .await?;
-    out.injuries = write(
+        out.injuries += write(
         format!(
             "INSERT INTO child_injuries (child_id, injury_date, kind, place, outcome, sex, age_years, note, recorded_by, province_code, commune_code, village_code, created_at) \
              SELECT {}, {}, {}, {}, {}, {}, {}, NULL, 'demo', {}, $2 FROM {src}",
@@ -300,7 +302,7 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
         &injuries,
     )
     .await?;
-    out.checks = write(
+        out.checks += write(
         format!(
             "INSERT INTO child_health_checks (child_id, checked_on, result, note, recorded_by, province_code, commune_code, village_code, created_at) \
              SELECT {}, {}, {}, NULL, 'demo', {}, $2 FROM {src}",
@@ -309,6 +311,7 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
         &checks,
     )
     .await?;
+    }
     tx.commit().await?;
     Ok(out)
 }
