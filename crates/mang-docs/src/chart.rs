@@ -1,6 +1,6 @@
-//! Charts as SVG (no scripts, no external fonts): the WHO weight-for-age chart of a child
-//! under five with the −3, −2, 0, +2 and +3 SD curves of the WHO 2006 standard and the
-//! child's measurements as points.
+//! Charts as SVG (no scripts, no external fonts): the WHO weight-for-age and
+//! length/height-for-age charts of a child under five, with the −3, −2, 0, +2 and +3 SD
+//! curves of the WHO 2006 standard and the child's measurements as points.
 
 use mang_domain::anthro::{Sex, tables};
 use std::fmt::Write;
@@ -13,16 +13,37 @@ const TOP: f64 = 16.0;
 const BOTTOM: f64 = 40.0;
 const MAX_DAY: f64 = 1826.0;
 
+/// Which WHO chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chart {
+    WeightForAge,
+    LengthForAge,
+}
+
 /// Weight-for-age chart, 0–60 months; `points` are (age in days, weight in kg).
 pub fn weight_for_age_svg(sex: Sex, points: &[(f64, f64)]) -> String {
-    let t = tables().wfa.get(sex);
-    let max_kg = (t.row(1826).map_or(30.0, |l| l.at_sd(3.0)) / 5.0).ceil() * 5.0;
+    growth_chart_svg(Chart::WeightForAge, sex, points)
+}
+
+/// A WHO chart for 0–60 months; `points` are (age in days, value in the chart's unit).
+pub fn growth_chart_svg(chart: Chart, sex: Sex, points: &[(f64, f64)]) -> String {
+    let (t, min, step, what, unit_label) = match chart {
+        Chart::WeightForAge => (tables().wfa.get(sex), 0.0, 5.0, "cân nặng", "Cân nặng (kg)"),
+        Chart::LengthForAge => (
+            tables().lhfa.get(sex),
+            40.0,
+            10.0,
+            "chiều dài/chiều cao",
+            "Chiều dài/cao (cm)",
+        ),
+    };
+    let max_kg = (t.row(1826).map_or(30.0, |l| l.at_sd(3.0)) / step).ceil() * step;
     let x = |day: f64| LEFT + day / MAX_DAY * (W - LEFT - RIGHT);
-    let y = |kg: f64| H - BOTTOM - kg / max_kg * (H - TOP - BOTTOM);
+    let y = |v: f64| H - BOTTOM - (v - min) / (max_kg - min) * (H - TOP - BOTTOM);
     let mut s = String::new();
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" class="growth-chart" role="img" aria-label="Biểu đồ cân nặng theo tuổi (chuẩn WHO 2006, {})">"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" class="growth-chart" role="img" aria-label="Biểu đồ {what} theo tuổi (chuẩn WHO 2006, {})">"##,
         if sex == Sex::Male {
             "trẻ trai"
         } else {
@@ -39,7 +60,7 @@ pub fn weight_for_age_svg(sex: Sex, points: &[(f64, f64)]) -> String {
             H - BOTTOM + 14.0
         );
     }
-    let mut kg = 0.0;
+    let mut kg = min;
     while kg <= max_kg {
         let py = y(kg);
         let _ = write!(
@@ -49,11 +70,11 @@ pub fn weight_for_age_svg(sex: Sex, points: &[(f64, f64)]) -> String {
             LEFT - 6.0,
             py + 4.0
         );
-        kg += 5.0;
+        kg += step;
     }
     let _ = write!(
         s,
-        r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle" fill="#1c2420">Tháng tuổi</text><text x="12" y="{:.1}" font-size="12" text-anchor="middle" fill="#1c2420" transform="rotate(-90 12 {:.1})">Cân nặng (kg)</text>"##,
+        r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle" fill="#1c2420">Tháng tuổi</text><text x="12" y="{:.1}" font-size="12" text-anchor="middle" fill="#1c2420" transform="rotate(-90 12 {:.1})">{unit_label}</text>"##,
         (LEFT + W - RIGHT) / 2.0,
         H - 6.0,
         (TOP + H - BOTTOM) / 2.0,
@@ -100,7 +121,7 @@ pub fn weight_for_age_svg(sex: Sex, points: &[(f64, f64)]) -> String {
     // The child's points, joined in time order.
     let mut pts: Vec<&(f64, f64)> = points
         .iter()
-        .filter(|(d, kg)| (0.0..=MAX_DAY).contains(d) && *kg > 0.0 && *kg <= max_kg)
+        .filter(|(d, v)| (0.0..=MAX_DAY).contains(d) && *v > min && *v <= max_kg)
         .collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     if pts.len() > 1 {
@@ -117,11 +138,16 @@ pub fn weight_for_age_svg(sex: Sex, points: &[(f64, f64)]) -> String {
     for (day, kg) in pts {
         let _ = write!(
             s,
-            r##"<circle cx="{:.1}" cy="{:.1}" r="4" fill="#0b57d0"><title>{:.0} tháng: {} kg</title></circle>"##,
+            r##"<circle cx="{:.1}" cy="{:.1}" r="4" fill="#0b57d0"><title>{:.0} tháng: {} {}</title></circle>"##,
             x(*day),
             y(*kg),
             day / 30.4375,
-            format!("{kg}").replace('.', ",")
+            format!("{kg}").replace('.', ","),
+            if chart == Chart::WeightForAge {
+                "kg"
+            } else {
+                "cm"
+            }
         );
     }
     s.push_str("</svg>");
@@ -143,5 +169,8 @@ mod tests {
             "out-of-range points are left out"
         );
         assert!(svg.contains("9,1 kg") && svg.contains("trẻ gái"));
+        let svg = growth_chart_svg(Chart::LengthForAge, Sex::Male, &[(400.0, 76.5)]);
+        assert!(svg.contains("76,5 cm") && svg.contains("chiều dài/chiều cao"));
+        assert_eq!(svg.matches("<path").count(), 5);
     }
 }

@@ -534,8 +534,10 @@ pub struct MeasurementView {
 /// their z-scores, and the entry form (z-scores shown while typing, with JS).
 pub struct GrowthView {
     pub rows: Vec<MeasurementView>,
-    /// SVG, made here from numbers only (safe to embed).
+    /// SVG, made here from numbers only (safe to embed): weight-for-age and
+    /// length/height-for-age.
     pub chart: String,
+    pub length_chart: String,
     pub under_five: bool,
     pub may_record: bool,
     pub error: Option<String>,
@@ -569,6 +571,10 @@ pub(crate) async fn growth_view(
         .iter()
         .filter_map(|r| r.weight_kg.map(|w| (r.age_days as f64, w)))
         .collect();
+    let lengths: Vec<(f64, f64)> = rows
+        .iter()
+        .filter_map(|r| r.lenhei_cm.map(|l| (r.age_days as f64, l)))
+        .collect();
     let today = crate::api::today();
     let under_five = mang_domain::registry::parse_date(&c.birth_date)
         .is_some_and(|b| (today - b).whole_days() < 1826);
@@ -578,6 +584,11 @@ pub(crate) async fn growth_view(
             String::new()
         } else {
             mang_docs::chart::weight_for_age_svg(sex, &points)
+        },
+        length_chart: if lengths.is_empty() {
+            String::new()
+        } else {
+            mang_docs::chart::growth_chart_svg(mang_docs::chart::Chart::LengthForAge, sex, &lengths)
         },
         rows: rows
             .iter()
