@@ -102,9 +102,20 @@ impl Store {
     /// migration this binary does not know — a downgrade — is refused), then load the
     /// reference administrative units if the table is empty.
     pub async fn migrate(&self) -> Result<()> {
+        let before: i64 = if dialect::is_initialised(&self.pool, self.backend).await? {
+            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
+                .fetch_one(&self.pool)
+                .await?
+        } else {
+            0
+        };
         dialect::migrator(self.backend).run(&self.pool).await?;
         units::ensure_reference_units(self).await?;
-        registry::backfill_name_keys(self).await?;
+        // Rows from before migration 0002 have no register key; every later write sets it,
+        // so the (full-scan) backfill runs only when that migration was applied just now.
+        if before < 2 {
+            registry::backfill_name_keys(self).await?;
+        }
         restore_deferred_indexes(self).await?;
         Ok(())
     }
