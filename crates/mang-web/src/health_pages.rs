@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/children/{id}/measurements", post(record_measurement))
         .route("/children/{id}/death", post(record_child_death))
         .route("/children/{id}/birth", post(record_birth))
+        .route("/households/{id}/births", post(record_birth_with_child))
         .route("/children/{id}/checks", post(record_check))
         .route("/health", get(health_summary))
         .route("/deaths", get(death_list).post(record_unit_death))
@@ -299,6 +300,62 @@ async fn health_summary(
         summary,
     };
     Ok(render(&view))
+}
+
+/// A birth that creates the child's record in the household (registry keepers).
+async fn record_birth_with_child(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let get = |k: &str| {
+        form.iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    check_csrf(&u, &get("_csrf"))?;
+    let scoped = principal(&u)
+        .scoped::<mang_domain::access::EditChildRecord>()
+        .map_err(|_| denied(&u))?;
+    let input = mang_store::births::NewBirthWithChild {
+        child: mang_domain::registry::RawChild {
+            full_name: get("full_name"),
+            sex: get("sex"),
+            birth_date: get("birth_date"),
+            ..Default::default()
+        },
+        birth: mang_store::births::NewBirth {
+            place: get("place"),
+            birth_weight_g: get("birth_weight_g"),
+            gestational_weeks: get("gestational_weeks"),
+            eenc: get("eenc"),
+            breastfed_1h: get("breastfed_1h"),
+            vitamin_k1: get("vitamin_k1"),
+            hepb_24h: get("hepb_24h"),
+            screening: get("screening"),
+        },
+    };
+    match mang_store::births::record_with_child(&st.store, &scoped, id, &input, crate::api::today())
+        .await
+    {
+        Ok(c) => Ok(Redirect::to(&format!("/children/{}#birth", c.id)).into_response()),
+        Err(e @ (StoreError::Fields(_) | StoreError::Conflict { .. })) => {
+            crate::registry_pages::render_household(
+                &st,
+                &u,
+                id,
+                None,
+                Some(fields_message(&e)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
 }
 
 /// Options of the death forms: (code, label) for cause and place.

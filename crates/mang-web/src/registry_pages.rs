@@ -848,6 +848,8 @@ struct HouseholdPage {
     fields: Vec<FormField>,
     ethnicities: &'static [&'static str],
     history: Vec<(String, String, String)>,
+    birth_error: Option<String>,
+    birth_places: &'static [(&'static str, &'static str)],
 }
 
 async fn household(
@@ -856,14 +858,17 @@ async fn household(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let u = require(m)?;
-    render_household(&st, &u, id, None, StatusCode::OK).await
+    render_household(&st, &u, id, None, None, StatusCode::OK).await
 }
 
-async fn render_household(
+/// The household page; `form` is a refused add-child form (typed values and errors),
+/// `birth_error` the message of a refused birth form.
+pub(crate) async fn render_household(
     st: &AppState,
     u: &SignedIn,
     id: i64,
     form: Option<(RawChild, Vec<FieldError>)>,
+    birth_error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let p = principal(u);
@@ -907,6 +912,8 @@ async fn render_household(
         .collect();
     let view = HouseholdPage {
         history,
+        birth_error,
+        birth_places: &mang_domain::births::PLACES,
         layout: layout(u, "/households"),
         village: h.village_name.clone().unwrap_or_default(),
         phone: h.phone.clone().unwrap_or_else(|| "—".into()),
@@ -952,6 +959,7 @@ async fn add_child(
                 &u,
                 id,
                 Some((raw, errors)),
+                None,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await

@@ -741,3 +741,48 @@ async fn health_checks_and_insurance_follow_up() {
         .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_household_page_records_a_newborn_with_its_birth() {
+    let app = TestApp::spawn(50).await;
+    let commune = app.demo_commune("xa").await;
+    let f = app.fixture(&commune, None, "NB").await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let b = app.browser("xa", DEMO_PASSWORD).await;
+    let (_, page) = b.get(&format!("/households/{}", f.household_id)).await;
+    assert!(page.contains("id=\"record-newborn\""));
+    // Refused: no name, an impossible weight — both named, nothing created.
+    let (status, page) = b
+        .post(
+            &format!("/households/{}/births", f.household_id),
+            &[
+                ("full_name", ""),
+                ("sex", "Nữ"),
+                ("birth_date", &vn(today)),
+                ("place", "facility"),
+                ("birth_weight_g", "20"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("id=\"newborn-error\"") && page.contains("Cân nặng khi sinh (gam) «20»"),
+        "{page}"
+    );
+    let (status, page) = b
+        .post(
+            &format!("/households/{}/births", f.household_id),
+            &[
+                ("full_name", "Đoàn Thị Mới Sinh"),
+                ("sex", "Nữ"),
+                ("birth_date", &vn(today)),
+                ("place", "facility"),
+                ("birth_weight_g", "3200"),
+                ("hepb_24h", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{page}");
+    let (_, page) = b.get(&format!("/households/{}", f.household_id)).await;
+    assert!(page.contains("Đoàn Thị Mới Sinh"));
+}
