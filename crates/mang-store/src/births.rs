@@ -4,14 +4,13 @@
 //! birth dose.
 
 use crate::audit::{self, Actor};
-use crate::registry::{CHILD_SELECT, Child, child, child_in_tx, insert_child};
-use crate::sql::{Val, bind_all, scope_filter};
+use crate::registry::{Child, child_in_tx, insert_child};
 use crate::{Result, Store, StoreError, now_text};
 use mang_domain::access::{EditChildRecord, RecordHealthData, Scoped, ViewChildRecord};
 use mang_domain::births::{self, Birth, RawBirth};
 use mang_domain::registry::{RawChild, parse_child};
 use serde::{Deserialize, Serialize};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 
 /// Input for a birth (yes/no as `1`/`0`; screening codes comma-separated:
 /// `hypothyroidism`, `g6pd`, `cah`, `pku`, `galactosemia`).
@@ -145,27 +144,7 @@ pub async fn record(
 ) -> Result<()> {
     let b = births::check(&input.raw()).map_err(StoreError::Fields)?;
     let mut tx = store.begin_write().await?;
-    let (cond, vals) = scope_filter(scoped.scope(), "c", 2);
-    let mut all = vec![Val::Int(child_id)];
-    all.extend(vals);
-    let c = bind_all(
-        sqlx::query(AssertSqlSafe(format!(
-            "{CHILD_SELECT} WHERE c.id = $1 AND {cond}"
-        ))),
-        all,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .as_ref()
-    .map(child)
-    .ok_or(StoreError::NotFound)?;
-    let grant = scoped.grant(&c.path()).map_err(|_| StoreError::NotFound)?;
-    if c.status == mang_domain::merge::MERGED {
-        return Err(StoreError::Conflict {
-            field: "status",
-            message: mang_domain::merge::NOT_EDITABLE.into(),
-        });
-    }
+    let (c, grant) = crate::registry::child_for_edit(&mut tx, scoped, child_id).await?;
     insert(&mut tx, &c, &b, &grant.actor().username).await?;
     audit::append(
         &mut tx,

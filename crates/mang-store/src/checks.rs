@@ -3,7 +3,7 @@
 //! children under six without a valid health-insurance card (thẻ BHYT miễn phí).
 
 use crate::audit::{self, Actor};
-use crate::registry::{CHILD_SELECT, Child, child};
+use crate::registry::Child;
 use crate::sql::{Val, bind_all, scope_filter};
 use crate::{Result, Store, StoreError, now_text};
 use mang_domain::access::{RecordHealthData, Scoped, ViewChildRecord};
@@ -71,27 +71,7 @@ pub async fn record(
     }
     let (date, result) = (date.expect("checked"), result.expect("checked"));
     let mut tx = store.begin_write().await?;
-    let (cond, vals) = scope_filter(scoped.scope(), "c", 2);
-    let mut all = vec![Val::Int(child_id)];
-    all.extend(vals);
-    let c: Child = bind_all(
-        sqlx::query(AssertSqlSafe(format!(
-            "{CHILD_SELECT} WHERE c.id = $1 AND {cond}"
-        ))),
-        all,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .as_ref()
-    .map(child)
-    .ok_or(StoreError::NotFound)?;
-    let grant = scoped.grant(&c.path()).map_err(|_| StoreError::NotFound)?;
-    if c.status == mang_domain::merge::MERGED {
-        return Err(StoreError::Conflict {
-            field: "status",
-            message: mang_domain::merge::NOT_EDITABLE.into(),
-        });
-    }
+    let (c, grant) = crate::registry::child_for_edit(&mut tx, scoped, child_id).await?;
     if parse_date(&c.birth_date).is_some_and(|b| date < b) {
         return Err(StoreError::Fields(vec![FieldError {
             field: "date",

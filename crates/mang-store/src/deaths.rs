@@ -3,7 +3,6 @@
 //! register; listed per commune and year with the counts the mortality indicators use.
 
 use crate::audit::{self, Actor};
-use crate::registry::{CHILD_SELECT, child};
 use crate::sql::{Val, bind_all, scope_filter};
 use crate::{Result, Store, StoreError, now_text};
 use mang_domain::access::{RecordHealthData, Scoped, ViewChildRecord};
@@ -118,21 +117,7 @@ pub async fn record_for_child(
     today: time::Date,
 ) -> Result<i64> {
     let mut tx = store.begin_write().await?;
-    let (cond, vals) = scope_filter(scoped.scope(), "c", 2);
-    let mut all = vec![Val::Int(child_id)];
-    all.extend(vals);
-    let c = bind_all(
-        sqlx::query(AssertSqlSafe(format!(
-            "{CHILD_SELECT} WHERE c.id = $1 AND {cond}"
-        ))),
-        all,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .as_ref()
-    .map(child)
-    .ok_or(StoreError::NotFound)?;
-    let grant = scoped.grant(&c.path()).map_err(|_| StoreError::NotFound)?;
+    let (c, grant) = crate::registry::child_for_edit(&mut tx, scoped, child_id).await?;
     let birth = mang_domain::registry::parse_date(&c.birth_date).unwrap_or(today);
     let sex = if c.sex == "female" { "female" } else { "male" };
     let d = deaths::check(&input.raw(), Some((sex, birth)), today).map_err(StoreError::Fields)?;

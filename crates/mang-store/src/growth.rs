@@ -3,15 +3,13 @@
 
 use crate::audit::{self, Actor};
 use crate::registry::Child;
-use crate::sql::{Val, bind_all, scope_filter};
 use crate::{Result, Store, StoreError, now_text};
 use mang_domain::access::{RecordHealthData, Scoped, ViewChildRecord};
 use mang_domain::anthro::{Measure, Score, Sex};
 use mang_domain::growth::{self, GrowthMeasurement, RawMeasurement};
 use mang_domain::registry::parse_date;
-use mang_domain::units::UnitPath;
 use serde::{Deserialize, Serialize};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 
 /// Input for a measurement (numbers with a decimal comma or point).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
@@ -163,36 +161,10 @@ pub async fn record(
     today: time::Date,
 ) -> Result<MeasurementRow> {
     let mut tx = store.begin_write().await?;
-    let (cond, vals) = scope_filter(scoped.scope(), "c", 2);
-    let mut all = vec![Val::Int(child_id)];
-    all.extend(vals);
-    let r = bind_all(
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT c.province_code, c.commune_code, c.village_code, c.birth_date, c.sex, c.status FROM children c WHERE c.id = $1 AND {cond}"
-        ))),
-        all,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    let path = UnitPath {
-        province: r.get(0),
-        commune: r.get(1),
-        village: r.get(2),
-    };
-    let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
-    if r.get::<String, _>(5) == mang_domain::merge::MERGED {
-        return Err(StoreError::Conflict {
-            field: "status",
-            message: mang_domain::merge::NOT_EDITABLE.into(),
-        });
-    }
-    let birth = parse_date(&r.get::<String, _>(3)).unwrap_or(today);
-    let sex = if r.get::<String, _>(4) == "female" {
-        Sex::Female
-    } else {
-        Sex::Male
-    };
+    let (c, grant) = crate::registry::child_for_edit(&mut tx, scoped, child_id).await?;
+    let path = c.path();
+    let birth = parse_date(&c.birth_date).unwrap_or(today);
+    let sex = sex_of(&c);
     let m = growth::check(&input.raw(), birth, today).map_err(StoreError::Fields)?;
     let row = assess_row(sex, birth, 0, &m);
     let id: i64 = sqlx::query(

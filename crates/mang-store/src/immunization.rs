@@ -9,7 +9,6 @@ use crate::{Result, Store, StoreError, now_text};
 use mang_domain::access::{RecordHealthData, Scoped, ViewChildRecord};
 use mang_domain::immunization::{self as epi, DoseState, Given};
 use mang_domain::registry::{FieldError, parse_date};
-use mang_domain::units::UnitPath;
 use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::HashMap;
@@ -179,31 +178,9 @@ pub async fn record_dose(
         None => (epi::VITAMIN_A.to_owned(), VITAMIN_A_LABEL.to_owned()),
     };
     let mut tx = store.begin_write().await?;
-    let (cond, vals) = scope_filter(scoped.scope(), "c", 2);
-    let mut all = vec![Val::Int(child_id)];
-    all.extend(vals);
-    let r = bind_all(
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT c.province_code, c.commune_code, c.village_code, c.birth_date, c.status FROM children c WHERE c.id = $1 AND {cond}"
-        ))),
-        all,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    let path = UnitPath {
-        province: r.get(0),
-        commune: r.get(1),
-        village: r.get(2),
-    };
-    let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
-    if r.get::<String, _>(4) == mang_domain::merge::MERGED {
-        return Err(StoreError::Conflict {
-            field: "status",
-            message: mang_domain::merge::NOT_EDITABLE.into(),
-        });
-    }
-    let birth = parse_date(&r.get::<String, _>(3));
+    let (c, grant) = crate::registry::child_for_edit(&mut tx, scoped, child_id).await?;
+    let path = c.path();
+    let birth = parse_date(&c.birth_date);
     if birth.is_some_and(|b| date < b) {
         return Err(StoreError::Fields(vec![field(
             "date",

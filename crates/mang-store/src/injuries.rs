@@ -135,30 +135,10 @@ pub async fn record_for_child(
     today: time::Date,
 ) -> Result<i64> {
     let mut tx = store.begin_write().await?;
-    let (cond, vals) = scope_filter(scoped.scope(), "c", 2);
-    let mut all = vec![Val::Int(child_id)];
-    all.extend(vals);
-    let r = bind_all(
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT c.province_code, c.commune_code, c.village_code, c.birth_date, c.sex FROM children c WHERE c.id = $1 AND {cond}"
-        ))),
-        all,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    let path = UnitPath {
-        province: r.get(0),
-        commune: r.get(1),
-        village: r.get(2),
-    };
-    let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
-    let birth = mang_domain::registry::parse_date(&r.get::<String, _>(3)).unwrap_or(today);
-    let sex = if r.get::<String, _>(4) == "female" {
-        "female"
-    } else {
-        "male"
-    };
+    let (c, grant) = crate::registry::child_for_edit(&mut tx, scoped, child_id).await?;
+    let path = c.path();
+    let birth = mang_domain::registry::parse_date(&c.birth_date).unwrap_or(today);
+    let sex = if c.sex == "female" { "female" } else { "male" };
     let i = injuries::check(&raw(input), Some((sex, birth)), today).map_err(StoreError::Fields)?;
     let id = insert(&mut tx, Some(child_id), &i, &grant.actor().username, &path).await?;
     audit::append(

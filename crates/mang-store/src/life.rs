@@ -362,25 +362,8 @@ pub async fn verify_personal_id(
     child_id: i64,
 ) -> Result<Child> {
     let mut tx = store.begin_write().await?;
-    let (cond, vals) = scope_filter(scoped.scope(), "c", 2);
-    let mut all = vec![Val::Int(child_id)];
-    all.extend(vals);
-    let row = bind_all(
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT c.personal_id, c.province_code, c.commune_code, c.village_code FROM children c WHERE c.id = $1 AND {cond}"
-        ))),
-        all,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    let path = mang_domain::units::UnitPath {
-        province: row.get("province_code"),
-        commune: row.get("commune_code"),
-        village: row.get("village_code"),
-    };
-    let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
-    if row.get::<Option<String>, _>("personal_id").is_none() {
+    let (c, grant) = child_for_edit(&mut tx, scoped, child_id).await?;
+    if c.personal_id.is_none() {
         return Err(StoreError::Fields(vec![FieldError {
             field: "personal_id",
             message: "Trẻ chưa có số định danh cá nhân để xác minh.".into(),

@@ -754,12 +754,13 @@ fn canonical(rec: &ChildRecord) -> RawChild {
 }
 
 /// Load a child inside the caller's scope, within a write transaction, with the grant to
-/// change it (`NotFound` outside the scope).
-pub(crate) async fn child_for_edit(
+/// act on it (`NotFound` outside the scope): for edits and for every record added to a
+/// child (doses, weighings, births…).
+pub(crate) async fn child_for_edit<P: mang_domain::access::Permission>(
     tx: &mut crate::Tx,
-    scoped: &Scoped<EditChildRecord>,
+    scoped: &Scoped<P>,
     id: i64,
-) -> Result<(Child, Grant<EditChildRecord>)> {
+) -> Result<(Child, Grant<P>)> {
     let (cond, vals) = scope_filter(scoped.scope(), "c", 2);
     let mut all = vec![Val::Int(id)];
     all.extend(vals);

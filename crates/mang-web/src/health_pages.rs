@@ -7,7 +7,7 @@ use crate::auth::{MaybeUser, SignedIn};
 use crate::pages::{
     Layout, PageError, check_csrf, denied, layout, principal, render, require, store_fail,
 };
-use crate::registry_pages::{fields_message, render_child_with};
+use crate::registry_pages::{child_form_outcome, fields_message};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -150,22 +150,10 @@ async fn record_birth(
         hepb_24h: get("hepb_24h"),
         screening: get("screening"),
     };
-    match mang_store::births::record(&st.store, &scoped, id, &input).await {
-        Ok(()) => Ok(Redirect::to(&format!("/children/{id}#birth")).into_response()),
-        Err(e @ (StoreError::Fields(_) | StoreError::Conflict { .. })) => {
-            render_child_with(
-                &st,
-                &u,
-                id,
-                None,
-                None,
-                Some(("birth", fields_message(&e))),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(store_fail(&u, e)),
-    }
+    let r = mang_store::births::record(&st.store, &scoped, id, &input)
+        .await
+        .map(|_| id);
+    child_form_outcome(&st, &u, id, "birth", r).await
 }
 
 /// Health checks on the child page.
@@ -225,22 +213,10 @@ async fn record_check(
     let scoped = principal(&u)
         .scoped::<RecordHealthData>()
         .map_err(|_| denied(&u))?;
-    match mang_store::checks::record(&st.store, &scoped, id, &f.input, crate::api::today()).await {
-        Ok(()) => Ok(Redirect::to(&format!("/children/{id}#checks")).into_response()),
-        Err(e @ (StoreError::Fields(_) | StoreError::Conflict { .. })) => {
-            render_child_with(
-                &st,
-                &u,
-                id,
-                None,
-                None,
-                Some(("checks", fields_message(&e))),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(store_fail(&u, e)),
-    }
+    let r = mang_store::checks::record(&st.store, &scoped, id, &f.input, crate::api::today())
+        .await
+        .map(|_| id);
+    child_form_outcome(&st, &u, id, "checks", r).await
 }
 
 #[derive(Template)]
@@ -412,30 +388,11 @@ async fn record_child_death(
     let scoped = principal(&u)
         .scoped::<RecordHealthData>()
         .map_err(|_| denied(&u))?;
-    match mang_store::deaths::record_for_child(
-        &st.store,
-        &scoped,
-        id,
-        &f.input,
-        crate::api::today(),
-    )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/children/{id}#death")).into_response()),
-        Err(e @ (StoreError::Fields(_) | StoreError::Conflict { .. })) => {
-            render_child_with(
-                &st,
-                &u,
-                id,
-                None,
-                None,
-                Some(("death", fields_message(&e))),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+    let r =
+        mang_store::deaths::record_for_child(&st.store, &scoped, id, &f.input, crate::api::today())
             .await
-        }
-        Err(e) => Err(store_fail(&u, e)),
-    }
+            .map(|_| id);
+    child_form_outcome(&st, &u, id, "death", r).await
 }
 
 pub struct DeathRowView {
@@ -543,11 +500,7 @@ async fn record_unit_death(
     check_csrf(&u, &f.csrf)?;
     let p = principal(&u);
     let scoped = p.scoped::<RecordHealthData>().map_err(|_| denied(&u))?;
-    let code = q
-        .unit
-        .clone()
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| p.unit.to_string());
+    let code = unit_param(&u, q.unit.as_deref());
     let unit = mang_store::units::get(&st.store, &code)
         .await
         .map_err(|e| store_fail(&u, e))?;
@@ -689,22 +642,10 @@ async fn record_measurement(
     let scoped = principal(&u)
         .scoped::<RecordHealthData>()
         .map_err(|_| denied(&u))?;
-    match mang_store::growth::record(&st.store, &scoped, id, &f.input, crate::api::today()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/children/{id}#growth")).into_response()),
-        Err(e @ (StoreError::Fields(_) | StoreError::Conflict { .. })) => {
-            render_child_with(
-                &st,
-                &u,
-                id,
-                None,
-                None,
-                Some(("growth", fields_message(&e))),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(store_fail(&u, e)),
-    }
+    let r = mang_store::growth::record(&st.store, &scoped, id, &f.input, crate::api::today())
+        .await
+        .map(|_| id);
+    child_form_outcome(&st, &u, id, "growth", r).await
 }
 
 /// Options of the injury forms: (code, label) for kind, place, outcome.
@@ -781,7 +722,7 @@ async fn record_child_injury(
     let scoped = principal(&u)
         .scoped::<RecordHealthData>()
         .map_err(|_| denied(&u))?;
-    match mang_store::injuries::record_for_child(
+    let r = mang_store::injuries::record_for_child(
         &st.store,
         &scoped,
         id,
@@ -789,22 +730,8 @@ async fn record_child_injury(
         crate::api::today(),
     )
     .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/children/{id}#injuries")).into_response()),
-        Err(e @ StoreError::Fields(_)) => {
-            render_child_with(
-                &st,
-                &u,
-                id,
-                None,
-                None,
-                Some(("injury", fields_message(&e))),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(store_fail(&u, e)),
-    }
+    .map(|_| id);
+    child_form_outcome(&st, &u, id, "injuries", r).await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -840,16 +767,21 @@ struct PageUnit {
     villages: Vec<(String, String)>,
 }
 
+/// The `unit` parameter of a commune health page, else the user's own unit.
+fn unit_param(u: &SignedIn, param: Option<&str>) -> String {
+    param
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(|| principal(u).unit.to_string())
+}
+
 async fn page_unit(
     st: &AppState,
     u: &SignedIn,
     scoped: &Scoped<ViewChildRecord>,
     param: Option<&str>,
 ) -> Result<PageUnit, PageError> {
-    let code = param
-        .filter(|c| !c.is_empty())
-        .map(str::to_owned)
-        .unwrap_or_else(|| principal(u).unit.to_string());
+    let code = unit_param(u, param);
     let unit = mang_store::units::get(&st.store, &code)
         .await
         .map_err(|e| store_fail(u, e))?;
@@ -955,11 +887,7 @@ async fn record_unit_injury(
     check_csrf(&u, &f.csrf)?;
     let p = principal(&u);
     let scoped = p.scoped::<RecordHealthData>().map_err(|_| denied(&u))?;
-    let code = q
-        .unit
-        .clone()
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| p.unit.to_string());
+    let code = unit_param(&u, q.unit.as_deref());
     let unit = mang_store::units::get(&st.store, &code)
         .await
         .map_err(|e| store_fail(&u, e))?;
@@ -1092,22 +1020,10 @@ async fn record_dose(
         place: f.place,
         note: String::new(),
     };
-    match immunization::record_dose(&st.store, &scoped, id, &input, crate::api::today()).await {
-        Ok(()) => Ok(Redirect::to(&format!("/children/{id}#immunization")).into_response()),
-        Err(e @ (StoreError::Fields(_) | StoreError::Conflict { .. })) => {
-            render_child_with(
-                &st,
-                &u,
-                id,
-                None,
-                None,
-                Some(("immunization", fields_message(&e))),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(store_fail(&u, e)),
-    }
+    let r = immunization::record_dose(&st.store, &scoped, id, &input, crate::api::today())
+        .await
+        .map(|_| id);
+    child_form_outcome(&st, &u, id, "immunization", r).await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

@@ -5,17 +5,15 @@
 use crate::AppState;
 use crate::auth::{MaybeUser, SignedIn};
 use crate::pages::{PageError, check_csrf, denied, principal, require, store_fail};
-use crate::registry_pages::{fields_message, render_child_with};
+use crate::registry_pages::child_form_outcome;
 use axum::Router;
 use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::post;
 use mang_domain::access::{EditChildRecord, Scoped, VerifyPersonalId, ViewChildRecord};
 use mang_domain::life::{ChildStatus, EVENT_KINDS, EventKind, RELATIONSHIPS};
 use mang_domain::names::NameParts;
 use mang_domain::vi;
-use mang_store::StoreError;
 use mang_store::life::{self, NameSplit, NewCaregiver, NewEvent};
 use mang_store::registry::Child;
 
@@ -129,36 +127,6 @@ pub(crate) async fn life_view(
     })
 }
 
-/// After a form: back to the child page, or the page again with the section's error.
-async fn outcome(
-    st: &AppState,
-    u: &SignedIn,
-    child_id: i64,
-    result: Result<i64, StoreError>,
-) -> Result<Response, PageError> {
-    match result {
-        Ok(id) => Ok(Redirect::to(&format!("/children/{id}#life")).into_response()),
-        Err(e @ (StoreError::Fields(_) | StoreError::StaleVersion { .. })) => {
-            let status = if matches!(e, StoreError::StaleVersion { .. }) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            render_child_with(
-                st,
-                u,
-                child_id,
-                None,
-                None,
-                Some(("life", fields_message(&e))),
-                status,
-            )
-            .await
-        }
-        Err(e) => Err(store_fail(u, e)),
-    }
-}
-
 #[derive(serde::Deserialize)]
 struct WithCsrf<T> {
     #[serde(rename = "_csrf", default)]
@@ -208,7 +176,7 @@ async fn add_event(
     let r = life::add_event(&st.store, &scoped, id, &input, crate::api::today())
         .await
         .map(|c| c.id);
-    outcome(&st, &u, id, r).await
+    child_form_outcome(&st, &u, id, "life", r).await
 }
 
 async fn add_caregiver(
@@ -223,7 +191,7 @@ async fn add_caregiver(
     let r = life::add_caregiver(&st.store, &scoped, id, &f.input, crate::api::today())
         .await
         .map(|g| g.child_id);
-    outcome(&st, &u, id, r).await
+    child_form_outcome(&st, &u, id, "life", r).await
 }
 
 #[derive(serde::Deserialize)]
@@ -243,7 +211,7 @@ async fn end_caregiver(
     check_csrf(&u, &f.csrf)?;
     let scoped = editor(&u)?;
     let r = life::end_caregiver(&st.store, &scoped, id, crate::api::today()).await;
-    outcome(&st, &u, f.child_id, r).await
+    child_form_outcome(&st, &u, f.child_id, "life", r).await
 }
 
 #[derive(serde::Deserialize)]
@@ -266,7 +234,7 @@ async fn verify_id(
     let r = life::verify_personal_id(&st.store, &scoped, id)
         .await
         .map(|c| c.id);
-    outcome(&st, &u, id, r).await
+    child_form_outcome(&st, &u, id, "life", r).await
 }
 
 #[derive(serde::Deserialize)]
@@ -297,5 +265,5 @@ async fn name_parts(
     let r = life::set_name_parts(&st.store, &scoped, id, &input)
         .await
         .map(|c| c.id);
-    outcome(&st, &u, id, r).await
+    child_form_outcome(&st, &u, id, "life", r).await
 }

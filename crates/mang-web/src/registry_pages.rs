@@ -429,24 +429,10 @@ async fn add_circumstance(
     let scoped = principal(&u)
         .scoped::<EditChildRecord>()
         .map_err(|_| denied(&u))?;
-    match mang_store::circumstances::add(&st.store, &scoped, id, &f.input, crate::api::today())
+    let r = mang_store::circumstances::add(&st.store, &scoped, id, &f.input, crate::api::today())
         .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
-        Err(e @ (StoreError::Fields(_) | StoreError::Conflict { .. })) => {
-            render_child_with(
-                &st,
-                &u,
-                id,
-                None,
-                None,
-                Some(("circumstances", fields_message(&e))),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(store_fail(&u, e)),
-    }
+        .map(|_| id);
+    child_form_outcome(&st, &u, id, "circumstances", r).await
 }
 
 #[derive(serde::Deserialize)]
@@ -599,6 +585,42 @@ async fn render_child(
     render_child_with(st, u, id, edit, form_error, None, status).await
 }
 
+/// After a form of the child page: back to the child at the form's section, or the page
+/// again with the section's error (409 for a stale version, else 422).
+pub(crate) async fn child_form_outcome(
+    st: &AppState,
+    u: &SignedIn,
+    child_id: i64,
+    section: &'static str,
+    result: Result<i64, StoreError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/children/{id}#{section}")).into_response()),
+        Err(
+            e @ (StoreError::Fields(_)
+            | StoreError::StaleVersion { .. }
+            | StoreError::Conflict { .. }),
+        ) => {
+            let status = if matches!(e, StoreError::StaleVersion { .. }) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            render_child_with(
+                st,
+                u,
+                child_id,
+                None,
+                None,
+                Some((section, fields_message(&e))),
+                status,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(u, e)),
+    }
+}
+
 /// The child page; `section_error` names the section (`circumstances`, `life`) whose form
 /// was refused, with the message.
 pub(crate) async fn render_child_with(
@@ -617,7 +639,7 @@ pub(crate) async fn render_child_with(
     match section_error {
         Some(("circumstances", e)) => circumstance_error = Some(e),
         Some(("immunization", e)) => immunization_error = Some(e),
-        Some(("injury", e)) => injury_error = Some(e),
+        Some(("injuries", e)) => injury_error = Some(e),
         Some(("growth", e)) => growth_error = Some(e),
         Some(("death", e)) => death_error = Some(e),
         Some(("birth", e)) => birth_error = Some(e),
