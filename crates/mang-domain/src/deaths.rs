@@ -95,14 +95,10 @@ pub fn check(
     let (sex, birth) = match child {
         Some((s, b)) => (Some(s), Some(b)),
         None => {
-            let sex = match crate::text::fold(&raw.sex).as_str() {
-                "nam" | "male" => Some("male"),
-                "nu" | "female" => Some("female"),
-                _ => {
-                    errors.push(err("sex", "Chọn giới tính của trẻ"));
-                    None
-                }
-            };
+            let sex = crate::registry::parse_sex(&raw.sex);
+            if sex.is_none() {
+                errors.push(err("sex", "Chọn giới tính của trẻ"));
+            }
             let birth = parse_date(raw.birth_date.trim());
             if birth.is_none() {
                 errors.push(err(

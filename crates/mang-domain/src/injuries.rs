@@ -110,14 +110,10 @@ pub fn check(
     let (sex, age) = match child {
         Some((sex, birth)) => (Some(sex), date.map(|d| age_years(birth, d))),
         None => {
-            let sex = match crate::text::fold(&raw.sex).as_str() {
-                "nam" | "male" => Some("male"),
-                "nu" | "female" => Some("female"),
-                _ => {
-                    errors.push(err("sex", "Chọn giới tính của trẻ"));
-                    None
-                }
-            };
+            let sex = crate::registry::parse_sex(&raw.sex);
+            if sex.is_none() {
+                errors.push(err("sex", "Chọn giới tính của trẻ"));
+            }
             let age = raw
                 .age_years
                 .trim()

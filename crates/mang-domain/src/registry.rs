@@ -101,6 +101,15 @@ pub fn field_label(field: &str) -> &'static str {
     }
 }
 
+/// `male` / `female` from `Nam` / `Nữ` (any case, with or without diacritics) or the code.
+pub fn parse_sex(input: &str) -> Option<&'static str> {
+    match text::fold(input).as_str() {
+        "nam" | "male" | "m" => Some("male"),
+        "nu" | "female" | "f" => Some("female"),
+        _ => None,
+    }
+}
+
 /// Parse a date written `dd/mm/yyyy`, `d/m/yyyy` (BRIEF §9) or ISO `yyyy-mm-dd`.
 pub fn parse_date(input: &str) -> Option<Date> {
     let s = input.trim();
@@ -164,10 +173,9 @@ pub fn parse_child(raw: &RawChild, as_of: Date) -> Result<ChildRecord, Vec<Field
     {
         errors.push(err("full_name", "Họ và tên chứa ký tự không hợp lệ"));
     }
-    let sex = match text::fold(&raw.sex).as_str() {
-        "nam" | "male" | "m" => Some("male"),
-        "nu" | "female" | "f" => Some("female"),
-        "" => {
+    let sex = match parse_sex(&raw.sex) {
+        Some(s) => Some(s),
+        None if raw.sex.trim().is_empty() => {
             errors.push(err("sex", "Thiếu giới tính (Nam hoặc Nữ)"));
             None
         }
