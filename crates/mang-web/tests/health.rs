@@ -13,6 +13,19 @@ fn v(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or(Value::Null)
 }
 
+/// Add a child to a household through the API (a user who keeps the registry); its id.
+async fn add_child(api: &common::Api, household: i64, child: Value) -> i64 {
+    let (status, body) = api
+        .send(
+            Method::POST,
+            &format!("/api/v1/households/{household}/children"),
+            Some(child),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    v(&body)["id"].as_i64().unwrap()
+}
+
 fn vn(d: time::Date) -> String {
     format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
 }
@@ -36,15 +49,12 @@ async fn a_health_worker_records_doses_and_the_due_list_follows() {
     assert_eq!(status, 403, "{body}");
     let xa = app.api_for_demo("xa").await;
     assert_eq!(app.demo_commune("xa").await, commune);
-    let (status, body) = xa
-        .send(
-            Method::POST,
-            &format!("/api/v1/households/{}/children", f.household_id),
-            Some(json!({ "full_name": "Đoàn Văn Tiêm", "sex": "Nam", "birth_date": vn(birth) })),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let id = v(&body)["id"].as_i64().unwrap();
+    let id = add_child(
+        &xa,
+        f.household_id,
+        json!({ "full_name": "Đoàn Văn Tiêm", "sex": "Nam", "birth_date": vn(birth) }),
+    )
+    .await;
 
     let state = |body: &str, antigen: &str, dose: i64| {
         v(body)["schedule"]
@@ -309,15 +319,12 @@ async fn measurements_show_their_who_z_scores_status_and_chart() {
     let today = time::OffsetDateTime::now_utc().date();
     let birth = today - time::Duration::days(800);
     let xa = app.api_for_demo("xa").await;
-    let (status, body) = xa
-        .send(
-            Method::POST,
-            &format!("/api/v1/households/{}/children", f.household_id),
-            Some(json!({ "full_name": "Đoàn Văn Cân", "sex": "Nam", "birth_date": vn(birth) })),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let id = v(&body)["id"].as_i64().unwrap();
+    let id = add_child(
+        &xa,
+        f.household_id,
+        json!({ "full_name": "Đoàn Văn Cân", "sex": "Nam", "birth_date": vn(birth) }),
+    )
+    .await;
     let b = app.browser("yte", DEMO_PASSWORD).await;
 
     // Live z-scores for the form: computed, nothing stored.
@@ -402,15 +409,7 @@ async fn vitamin_a_once_per_half_year_for_6_to_36_months() {
     let xa = app.api_for_demo("xa").await;
     let mut ids = Vec::new();
     for (name, days) in [("Đoàn Văn Sáu", 400), ("Đoàn Văn Bé", 60)] {
-        let (status, body) = xa
-            .send(
-                Method::POST,
-                &format!("/api/v1/households/{}/children", f.household_id),
-                Some(json!({ "full_name": name, "sex": "Nam", "birth_date": vn(today - time::Duration::days(days)) })),
-            )
-            .await;
-        assert_eq!(status, 201, "{body}");
-        ids.push(v(&body)["id"].as_i64().unwrap());
+        ids.push(add_child(&xa, f.household_id, json!({ "full_name": name, "sex": "Nam", "birth_date": vn(today - time::Duration::days(days)) })).await);
     }
     let api = app.api_for_demo("yte").await;
     let (_, body) = api
@@ -674,15 +673,7 @@ async fn health_checks_and_insurance_follow_up() {
             child["insurance_card"] = json!(card);
             child["insurance_valid_to"] = json!(vn(today + time::Duration::days(300)));
         }
-        let (status, body) = xa
-            .send(
-                Method::POST,
-                &format!("/api/v1/households/{}/children", f.household_id),
-                Some(child),
-            )
-            .await;
-        assert_eq!(status, 201, "{body}");
-        ids.push(v(&body)["id"].as_i64().unwrap());
+        ids.push(add_child(&xa, f.household_id, child).await);
     }
     let summary = || {
         let xa = &xa;
