@@ -485,7 +485,8 @@ pub struct BookChild {
 }
 
 /// The household child-tracking book: the household and every child on it (all statuses),
-/// with circumstances, caregivers and events. One audited read of the whole book.
+/// with circumstances, caregivers and events. The household and every child read are
+/// audited, as on their own pages.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HouseholdBook {
     pub household: Household,
