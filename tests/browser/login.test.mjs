@@ -393,7 +393,7 @@ async function main() {
         const table = await page.locator('#measurements').textContent();
         const z = live.match(/Z cân nặng\/tuổi (-?[0-9]+,[0-9]{2})/);
         assert(z && table.includes(z[1]), `the saved z-score (${live}) is not in the table: ${table.slice(0, 200)}`);
-        assert(await page.locator('#growth svg').count() === 2, 'no weight-for-age and length-for-age charts');
+        assert(await page.locator('#growth svg').count() === 3, 'no weight-for-age, length-for-age and weight-for-length/height charts');
         // The due list (its JSON, same session) no longer asks for this child's BCG.
         const me = await (await page.request.get(`${url}/api/v1/me`)).json();
         const list = await (await page.request.get(`${url}/api/v1/units/${me.unit_code}/immunization-due?period=month`)).json();

@@ -1,8 +1,9 @@
-//! Charts as SVG (no scripts, no external fonts): the WHO weight-for-age and
-//! length/height-for-age charts of a child under five, with the −3, −2, 0, +2 and +3 SD
-//! curves of the WHO 2006 standard and the child's measurements as points.
+//! Charts as SVG (no scripts, no external fonts): the WHO growth charts of a child under
+//! five — weight-for-age, length/height-for-age and weight-for-length/height — with the
+//! −3, −2, 0, +2 and +3 SD curves of the WHO 2006 standard and the child's measurements
+//! as points.
 
-use mang_domain::anthro::{Sex, tables};
+use mang_domain::anthro::{Sex, Table, tables};
 use std::fmt::Write;
 
 const W: f64 = 640.0;
@@ -11,13 +12,109 @@ const LEFT: f64 = 48.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 40.0;
-const MAX_DAY: f64 = 1826.0;
+const DAYS_PER_MONTH: f64 = 30.4375;
 
 /// Which WHO chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chart {
+    /// Cân nặng theo tuổi, 0–60 months; points are (age in days, kg).
     WeightForAge,
+    /// Chiều dài/chiều cao theo tuổi, 0–60 months; points are (age in days, cm).
     LengthForAge,
+    /// Cân nặng theo chiều dài (under 24 months, 45–110 cm); points are (length in cm
+    /// after the 0.7 cm conversion, kg).
+    WeightForLength,
+    /// Cân nặng theo chiều cao (24–60 months, 65–120 cm); points are (height in cm after
+    /// the 0.7 cm conversion, kg).
+    WeightForHeight,
+}
+
+/// What differs between the charts: the table and its key, the axes and the labels.
+struct Spec {
+    table: &'static Table,
+    /// Table keys per x unit: 1 for days, 10 for lengths in tenths of a cm.
+    keys_per_x: f64,
+    /// The x axis: first and last value, the tick step and the label of a tick.
+    x_min: f64,
+    x_max: f64,
+    x_tick: f64,
+    x_label: &'static str,
+    /// A tick's text from its x value.
+    x_text: fn(f64) -> String,
+    y_min: f64,
+    y_step: f64,
+    y_label: &'static str,
+    y_unit: &'static str,
+    /// "Biểu đồ … (chuẩn WHO 2006, …)".
+    what: &'static str,
+}
+
+impl Chart {
+    fn spec(self, sex: Sex) -> Spec {
+        let t = tables();
+        let months = |d: f64| format!("{}", (d / DAYS_PER_MONTH).round());
+        let cm = |x: f64| format!("{x}");
+        let age = |table: &'static Table, y_min, y_step, y_label, y_unit, what| Spec {
+            table,
+            keys_per_x: 1.0,
+            x_min: 0.0,
+            x_max: 1826.0,
+            x_tick: 6.0 * DAYS_PER_MONTH,
+            x_label: "Tháng tuổi",
+            x_text: months,
+            y_min,
+            y_step,
+            y_label,
+            y_unit,
+            what,
+        };
+        let by_length = |table: &'static Table, x_min, x_max, x_label, what| Spec {
+            table,
+            keys_per_x: 10.0,
+            x_min,
+            x_max,
+            x_tick: 5.0,
+            x_label,
+            x_text: cm,
+            y_min: 0.0,
+            y_step: 5.0,
+            y_label: "Cân nặng (kg)",
+            y_unit: "kg",
+            what,
+        };
+        match self {
+            Chart::WeightForAge => age(
+                t.wfa.get(sex),
+                0.0,
+                5.0,
+                "Cân nặng (kg)",
+                "kg",
+                "cân nặng theo tuổi",
+            ),
+            Chart::LengthForAge => age(
+                t.lhfa.get(sex),
+                40.0,
+                10.0,
+                "Chiều dài/cao (cm)",
+                "cm",
+                "chiều dài/chiều cao theo tuổi",
+            ),
+            Chart::WeightForLength => by_length(
+                t.wfl.get(sex),
+                45.0,
+                110.0,
+                "Chiều dài nằm (cm)",
+                "cân nặng theo chiều dài",
+            ),
+            Chart::WeightForHeight => by_length(
+                t.wfh.get(sex),
+                65.0,
+                120.0,
+                "Chiều cao đứng (cm)",
+                "cân nặng theo chiều cao",
+            ),
+        }
+    }
 }
 
 /// Weight-for-age chart, 0–60 months; `points` are (age in days, weight in kg).
@@ -25,39 +122,38 @@ pub fn weight_for_age_svg(sex: Sex, points: &[(f64, f64)]) -> String {
     growth_chart_svg(Chart::WeightForAge, sex, points)
 }
 
-/// A WHO chart for 0–60 months; `points` are (age in days, value in the chart's unit).
+/// A WHO chart; `points` are (x, y) in the chart's units (see [`Chart`]). Points outside
+/// the chart are left out.
 pub fn growth_chart_svg(chart: Chart, sex: Sex, points: &[(f64, f64)]) -> String {
-    let (t, min, step, what, unit_label) = match chart {
-        Chart::WeightForAge => (tables().wfa.get(sex), 0.0, 5.0, "cân nặng", "Cân nặng (kg)"),
-        Chart::LengthForAge => (
-            tables().lhfa.get(sex),
-            40.0,
-            10.0,
-            "chiều dài/chiều cao",
-            "Chiều dài/cao (cm)",
-        ),
-    };
-    let max_kg = (t.row(1826).map_or(30.0, |l| l.at_sd(3.0)) / step).ceil() * step;
-    let x = |day: f64| LEFT + day / MAX_DAY * (W - LEFT - RIGHT);
+    let sp = chart.spec(sex);
+    let t = sp.table;
+    let key = |x: f64| (x * sp.keys_per_x).round() as i32;
+    let (min, step) = (sp.y_min, sp.y_step);
+    let max_kg = (t.row(key(sp.x_max)).map_or(30.0, |l| l.at_sd(3.0)) / step).ceil() * step;
+    let x = |v: f64| LEFT + (v - sp.x_min) / (sp.x_max - sp.x_min) * (W - LEFT - RIGHT);
     let y = |v: f64| H - BOTTOM - (v - min) / (max_kg - min) * (H - TOP - BOTTOM);
     let mut s = String::new();
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" class="growth-chart" role="img" aria-label="Biểu đồ {what} theo tuổi (chuẩn WHO 2006, {})">"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" class="growth-chart" role="img" aria-label="Biểu đồ {} (chuẩn WHO 2006, {})">"##,
+        sp.what,
         if sex == Sex::Male {
             "trẻ trai"
         } else {
             "trẻ gái"
         }
     );
-    // Grid: every 6 months and 5 kg.
-    for m in (0..=60).step_by(6) {
-        let px = x(f64::from(m) * 30.4375);
+    // Grid: a line at every tick of both axes.
+    let ticks = ((sp.x_max - sp.x_min) / sp.x_tick).floor() as i32;
+    for i in 0..=ticks {
+        let v = sp.x_min + f64::from(i) * sp.x_tick;
+        let px = x(v);
         let _ = write!(
             s,
-            r##"<line x1="{px:.1}" y1="{TOP}" x2="{px:.1}" y2="{:.1}" stroke="#d5dcd7"/><text x="{px:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#545e58">{m}</text>"##,
+            r##"<line x1="{px:.1}" y1="{TOP}" x2="{px:.1}" y2="{:.1}" stroke="#d5dcd7"/><text x="{px:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#545e58">{}</text>"##,
             H - BOTTOM,
-            H - BOTTOM + 14.0
+            H - BOTTOM + 14.0,
+            (sp.x_text)(v)
         );
     }
     let mut kg = min;
@@ -74,11 +170,13 @@ pub fn growth_chart_svg(chart: Chart, sex: Sex, points: &[(f64, f64)]) -> String
     }
     let _ = write!(
         s,
-        r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle" fill="#1c2420">Tháng tuổi</text><text x="12" y="{:.1}" font-size="12" text-anchor="middle" fill="#1c2420" transform="rotate(-90 12 {:.1})">{unit_label}</text>"##,
+        r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle" fill="#1c2420">{}</text><text x="12" y="{:.1}" font-size="12" text-anchor="middle" fill="#1c2420" transform="rotate(-90 12 {:.1})">{}</text>"##,
         (LEFT + W - RIGHT) / 2.0,
         H - 6.0,
+        sp.x_label,
         (TOP + H - BOTTOM) / 2.0,
-        (TOP + H - BOTTOM) / 2.0
+        (TOP + H - BOTTOM) / 2.0,
+        sp.y_label
     );
     // The SD curves.
     for (k, colour, width) in [
@@ -89,22 +187,31 @@ pub fn growth_chart_svg(chart: Chart, sex: Sex, points: &[(f64, f64)]) -> String
         (3.0, "#1c2420", 1.5),
     ] {
         let mut d = String::new();
-        for day in (0..=1826).step_by(15) {
-            if let Some(l) = t.row(day) {
+        // About 120 segments per curve.
+        let (first, last) = (key(sp.x_min), key(sp.x_max));
+        let stride = ((last - first) / 120).max(1);
+        let mut k_at = first;
+        while k_at <= last {
+            if let Some(l) = t.row(k_at) {
                 let _ = write!(
                     d,
                     "{}{:.1},{:.1}",
                     if d.is_empty() { "M" } else { " L" },
-                    x(f64::from(day)),
+                    x(f64::from(k_at) / sp.keys_per_x),
                     y(l.at_sd(k))
                 );
             }
+            k_at = if k_at < last {
+                (k_at + stride).min(last)
+            } else {
+                last + 1
+            };
         }
         let _ = write!(
             s,
             r##"<path d="{d}" fill="none" stroke="{colour}" stroke-width="{width}"/>"##
         );
-        if let Some(l) = t.row(1826) {
+        if let Some(l) = t.row(last) {
             let label = if k == 0.0 {
                 "0".to_owned()
             } else {
@@ -121,7 +228,7 @@ pub fn growth_chart_svg(chart: Chart, sex: Sex, points: &[(f64, f64)]) -> String
     // The child's points, joined in time order.
     let mut pts: Vec<&(f64, f64)> = points
         .iter()
-        .filter(|(d, v)| (0.0..=MAX_DAY).contains(d) && *v > min && *v <= max_kg)
+        .filter(|(d, v)| (sp.x_min..=sp.x_max).contains(d) && *v > min && *v <= max_kg)
         .collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     if pts.len() > 1 {
@@ -138,20 +245,25 @@ pub fn growth_chart_svg(chart: Chart, sex: Sex, points: &[(f64, f64)]) -> String
     for (day, kg) in pts {
         let _ = write!(
             s,
-            r##"<circle cx="{:.1}" cy="{:.1}" r="4" fill="#0b57d0"><title>{:.0} tháng: {} {}</title></circle>"##,
+            r##"<circle cx="{:.1}" cy="{:.1}" r="4" fill="#0b57d0"><title>{}: {} {}</title></circle>"##,
             x(*day),
             y(*kg),
-            day / 30.4375,
-            format!("{kg}").replace('.', ","),
-            if chart == Chart::WeightForAge {
-                "kg"
+            if sp.keys_per_x == 1.0 {
+                format!("{:.0} tháng", day / DAYS_PER_MONTH)
             } else {
-                "cm"
-            }
+                format!("{} cm", decimal(*day))
+            },
+            decimal(*kg),
+            sp.y_unit
         );
     }
     s.push_str("</svg>");
     s
+}
+
+/// A number with a decimal comma, as the points' titles show it.
+fn decimal(v: f64) -> String {
+    format!("{v}").replace('.', ",")
 }
 
 #[cfg(test)]
@@ -172,5 +284,27 @@ mod tests {
         let svg = growth_chart_svg(Chart::LengthForAge, Sex::Male, &[(400.0, 76.5)]);
         assert!(svg.contains("76,5 cm") && svg.contains("chiều dài/chiều cao"));
         assert_eq!(svg.matches("<path").count(), 5);
+    }
+
+    #[test]
+    fn weight_for_length_and_height_charts_are_by_length() {
+        let svg = growth_chart_svg(
+            Chart::WeightForLength,
+            Sex::Male,
+            &[(70.0, 8.2), (120.0, 20.0)],
+        );
+        assert!(svg.contains("cân nặng theo chiều dài") && svg.contains("Chiều dài nằm (cm)"));
+        assert_eq!(svg.matches("<path").count(), 5);
+        assert_eq!(
+            svg.matches("<circle").count(),
+            1,
+            "120 cm is off the length chart"
+        );
+        assert!(svg.contains("70 cm: 8,2 kg"));
+        // The x axis runs over the table: 45–110 cm lying, 65–120 cm standing.
+        assert!(svg.contains(">45<") && svg.contains(">110<"));
+        let svg = growth_chart_svg(Chart::WeightForHeight, Sex::Female, &[(95.3, 13.4)]);
+        assert!(svg.contains("cân nặng theo chiều cao") && svg.contains("95,3 cm: 13,4 kg"));
+        assert!(svg.contains(">65<") && svg.contains(">120<"));
     }
 }

@@ -67,6 +67,9 @@ pub struct MeasurementRow {
     pub age_label: String,
     pub weight_kg: Option<f64>,
     pub lenhei_cm: Option<f64>,
+    /// The length/height after the WHO 0.7 cm position conversion (`clenhei`): lengths
+    /// under 24 months, heights from 24 months. The weight-for-length/height chart's x.
+    pub clenhei_cm: Option<f64>,
     pub measure: String,
     pub oedema: bool,
     pub muac_cm: Option<f64>,
@@ -102,6 +105,7 @@ pub fn assess_row(sex: Sex, birth: time::Date, id: i64, m: &GrowthMeasurement) -
         age_label: growth::age_vi(a.age_days),
         weight_kg: m.weight_kg,
         lenhei_cm: m.lenhei_cm,
+        clenhei_cm: a.output.clenhei,
         measure: match m.measure {
             Measure::Lying => "l",
             Measure::Standing => "h",

@@ -548,6 +548,8 @@ pub struct GrowthView {
     /// length/height-for-age.
     pub chart: String,
     pub length_chart: String,
+    /// Weight-for-length (under 24 months) or weight-for-height, SVG.
+    pub wfl_chart: String,
     pub under_five: bool,
     pub may_record: bool,
     pub error: Option<String>,
@@ -560,6 +562,33 @@ pub fn z_text(z: Option<mang_store::growth::Z>) -> String {
         if z.flagged { format!("{t} (!)") } else { t }
     })
     .unwrap_or_default()
+}
+
+/// The weight-for-length chart while the newest measurement with both a weight and a
+/// length is under 24 months, the weight-for-height chart from then on; points are the
+/// lengths after the 0.7 cm conversion, as the z-scores use them.
+fn wfl_chart(sex: mang_domain::anthro::Sex, rows: &[mang_store::growth::MeasurementRow]) -> String {
+    use mang_docs::chart::Chart;
+    let both = |r: &mang_store::growth::MeasurementRow| r.weight_kg.zip(r.clenhei_cm);
+    let Some(newest) = rows
+        .iter()
+        .filter(|r| both(r).is_some())
+        .max_by_key(|r| r.age_days)
+    else {
+        return String::new();
+    };
+    let lying = newest.age_days < 731;
+    let points: Vec<(f64, f64)> = rows
+        .iter()
+        .filter(|r| (r.age_days < 731) == lying)
+        .filter_map(|r| both(r).map(|(w, l)| (l, w)))
+        .collect();
+    let chart = if lying {
+        Chart::WeightForLength
+    } else {
+        Chart::WeightForHeight
+    };
+    mang_docs::chart::growth_chart_svg(chart, sex, &points)
 }
 
 pub(crate) async fn growth_view(
@@ -595,6 +624,7 @@ pub(crate) async fn growth_view(
         } else {
             mang_docs::chart::weight_for_age_svg(sex, &points)
         },
+        wfl_chart: wfl_chart(sex, &rows),
         length_chart: if lengths.is_empty() {
             String::new()
         } else {

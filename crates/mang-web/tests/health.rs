@@ -368,6 +368,11 @@ async fn measurements_show_their_who_z_scores_status_and_chart() {
         page.contains("id=\"measurements\"") && page.contains("<svg"),
         "table and chart"
     );
+    // At 24 months a standing 80 cm is a height: the weight-for-height chart, with the point.
+    assert!(
+        page.contains("cân nặng theo chiều cao") && page.contains("80 cm: 9 kg"),
+        "weight-for-height chart"
+    );
     let shown = format!("{:.2}", live["zwei"]["z"].as_f64().unwrap()).replace('.', ",");
     assert!(page.contains(&shown), "z {shown} on the page");
     assert!(page.contains("Cân, đo:  → ngày"), "history");
