@@ -10,6 +10,7 @@ pub mod access;
 pub mod anthro;
 pub mod audit;
 pub mod births;
+pub mod calendar;
 pub mod circumstances;
 pub mod codes;
 pub mod deaths;
