@@ -29,9 +29,12 @@ pub enum Role {
     Leader,
     /// Kiểm tra viên: reads the audit log.
     Auditor,
+    /// Chủ tịch Ủy ban nhân dân cấp xã: directs child-protection cases, approves support
+    /// plans and ends them (Law on Children Art. 52; Decree 56/2017 Arts. 26–30).
+    CommuneChairman,
 }
 
-pub const ALL_ROLES: [Role; 9] = [
+pub const ALL_ROLES: [Role; 10] = [
     Role::Admin,
     Role::ProvinceOfficer,
     Role::CommuneOfficer,
@@ -41,6 +44,7 @@ pub const ALL_ROLES: [Role; 9] = [
     Role::School,
     Role::Leader,
     Role::Auditor,
+    Role::CommuneChairman,
 ];
 
 impl Role {
@@ -55,6 +59,7 @@ impl Role {
             Role::School => "school",
             Role::Leader => "leader",
             Role::Auditor => "auditor",
+            Role::CommuneChairman => "commune_chairman",
         }
     }
 
@@ -73,6 +78,7 @@ impl Role {
             Role::School => "Nhà trường",
             Role::Leader => "Lãnh đạo",
             Role::Auditor => "Kiểm tra viên",
+            Role::CommuneChairman => "Chủ tịch UBND cấp xã",
         }
     }
 
@@ -82,7 +88,11 @@ impl Role {
         match self {
             Role::Admin | Role::Auditor | Role::Leader => &[National, Province, Commune],
             Role::ProvinceOfficer => &[Province],
-            Role::CommuneOfficer | Role::HealthWorker | Role::Police | Role::School => &[Commune],
+            Role::CommuneOfficer
+            | Role::CommuneChairman
+            | Role::HealthWorker
+            | Role::Police
+            | Role::School => &[Commune],
             Role::Collaborator => &[Commune, Village],
         }
     }
@@ -111,6 +121,16 @@ pub enum Action {
     /// Record health events of a child (doses, measurements…): the health station, and the
     /// commune officer who keeps the registry.
     RecordHealthData,
+    /// Report a child abused or at risk (thông báo, tố giác — Decree 56 Art. 25): anyone
+    /// working with children.
+    ReportCase,
+    /// See child-protection cases at all; what of a case is shown is decided per case by
+    /// [`crate::cases::access`].
+    ViewCases,
+    /// Export case data (restricted, recorded).
+    ExportCaseData,
+    /// National settings: the public-holiday calendar and the case time limits.
+    ManageSettings,
 }
 
 /// The rule table: which role may take which action inside its own scope. Anything not
@@ -131,6 +151,18 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         ExportPersonalData => matches!(role, ProvinceOfficer | CommuneOfficer),
         VerifyPersonalId => matches!(role, Police),
         RecordHealthData => matches!(role, HealthWorker | CommuneOfficer),
+        ReportCase | ViewCases => matches!(
+            role,
+            ProvinceOfficer
+                | CommuneOfficer
+                | CommuneChairman
+                | Collaborator
+                | HealthWorker
+                | Police
+                | School
+        ),
+        ExportCaseData => matches!(role, ProvinceOfficer | CommuneChairman),
+        ManageSettings => matches!(role, Admin),
     }
 }
 
@@ -208,7 +240,11 @@ permissions!(
     ViewAudit,
     ExportPersonalData,
     VerifyPersonalId,
-    RecordHealthData
+    RecordHealthData,
+    ReportCase,
+    ViewCases,
+    ExportCaseData,
+    ManageSettings
 );
 
 /// Capability: the principal may take action `P` on records inside `scope`. List and

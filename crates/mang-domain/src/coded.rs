@@ -4,7 +4,7 @@
 
 macro_rules! coded {
     ($name:ident, $all:ident, [$(($var:ident, $code:literal, $label:literal)),* $(,)?]) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name { $($var),* }
         pub const $all: &[$name] = &[$($name::$var),*];
         impl $name {

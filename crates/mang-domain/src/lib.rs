@@ -11,6 +11,7 @@ pub mod anthro;
 pub mod audit;
 pub mod births;
 pub mod calendar;
+pub mod cases;
 pub mod circumstances;
 pub mod codes;
 pub mod deaths;

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod births;
+pub mod cases;
 pub mod checks;
 pub mod circumstances;
 pub mod deaths;
@@ -115,6 +116,10 @@ impl Store {
         // so the (full-scan) backfill runs only when that migration was applied just now.
         if before < 2 {
             registry::backfill_name_keys(self).await?;
+        }
+        // The shipped public holidays, once, when the table is created (admins edit them).
+        if before < 13 {
+            cases::seed_holidays(self).await?;
         }
         restore_deferred_indexes(self).await?;
         Ok(())

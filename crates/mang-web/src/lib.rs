@@ -5,6 +5,8 @@
 mod api;
 mod assets;
 mod auth;
+mod cases_api;
+mod cases_pages;
 mod error;
 mod exchange;
 mod health_api;
@@ -50,6 +52,7 @@ pub fn app(store: Store) -> Router {
         .merge(life_pages::routes())
         .merge(household_pages::routes())
         .merge(health_pages::routes())
+        .merge(cases_pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_handler))
         .route("/healthz", get(|| async { "ok" }))
