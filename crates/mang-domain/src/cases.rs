@@ -1332,6 +1332,23 @@ coded!(
 );
 
 impl Deadline {
+    /// "26/11/2026 14:26", or "hết ngày 16/11/2026" for a deadline at local midnight (the
+    /// end of a working day or of the review day).
+    pub fn due_vi(&self) -> String {
+        let local = self.due.to_offset(VN);
+        if local.time() == time::Time::MIDNIGHT {
+            let day = local.date().previous_day().unwrap_or(local.date());
+            format!("hết ngày {}", crate::vi::date(day))
+        } else {
+            format!(
+                "{} {:02}:{:02}",
+                crate::vi::date(local.date()),
+                local.hour(),
+                local.minute()
+            )
+        }
+    }
+
     pub fn urgency(&self, now: OffsetDateTime, limits: &Limits) -> Urgency {
         if now > self.due {
             Urgency::Overdue

@@ -391,11 +391,7 @@ fn summary(
         received_label: mang_domain::vi::timestamp(&r.received_at),
         received_at: r.received_at.clone(),
         next_due: r.next_due.clone(),
-        next_due_label: r
-            .next_due
-            .as_deref()
-            .map(mang_domain::vi::timestamp)
-            .unwrap_or_default(),
+        next_due_label: deadline.map(|d| d.due_vi()).unwrap_or_default(),
         next_due_kind: kind.map(|k| k.label_vi().to_owned()).unwrap_or_default(),
         urgency: deadline
             .map(|d| d.urgency(now, limits).as_str().to_owned())
@@ -1904,4 +1900,72 @@ pub fn tally(rows: &[CaseSummary]) -> (usize, usize) {
         .filter(|r| r.urgency == Urgency::Near.as_str())
         .count();
     (overdue, near)
+}
+
+/// One line of the daily summary: no personal data, only the case code and its deadline.
+#[derive(Debug, Clone, Serialize)]
+pub struct DueLine {
+    pub commune_code: String,
+    pub commune_name: String,
+    pub code: String,
+    pub stage: String,
+    pub deadline: String,
+    pub due: String,
+    pub urgency: String,
+    pub time_left: String,
+}
+
+/// The daily summary (all communes, or one province): open cases near or past their
+/// deadline at `now`, by commune. Read as the system; audited as one entry.
+pub async fn daily_summary(
+    store: &Store,
+    province: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Vec<DueLine>> {
+    let limits = limits(store).await?;
+    let until = timestamp(now + time::Duration::hours(i64::from(limits.near_hours)));
+    let rows = sqlx::query(
+        "SELECT k.code, k.commune_code, cu.name AS commune_name, k.stage, k.next_due, k.next_due_kind \
+         FROM cases k LEFT JOIN admin_units cu ON cu.code = k.commune_code \
+         WHERE k.stage <> 'closed' AND k.next_due <= $1 AND ($2 = '' OR k.province_code = $2) \
+         ORDER BY k.commune_code, k.next_due",
+    )
+    .bind(until)
+    .bind(province.unwrap_or("").to_owned())
+    .fetch_all(store.pool())
+    .await?;
+    let out: Vec<DueLine> = rows
+        .iter()
+        .filter_map(|r| {
+            let due = parse_ts(&r.get::<String, _>("next_due"))?;
+            let kind = dom::DeadlineKind::parse(&r.get::<String, _>("next_due_kind"))?;
+            let d = dom::Deadline { kind, due };
+            let stage: String = r.get("stage");
+            Some(DueLine {
+                commune_code: r.get("commune_code"),
+                commune_name: r
+                    .get::<Option<String>, _>("commune_name")
+                    .unwrap_or_default(),
+                code: r.get("code"),
+                stage: Stage::parse(&stage).map_or("", Stage::label_vi).into(),
+                deadline: kind.label_vi().into(),
+                due: d.due_vi(),
+                urgency: d.urgency(now, &limits).label_vi().into(),
+                time_left: d.left_vi(now),
+            })
+        })
+        .collect();
+    let mut tx = store.begin_write().await?;
+    audit::append(
+        &mut tx,
+        &AuditActor::system("daily_summary"),
+        &UnitPath::default(),
+        "view",
+        "case_due_summary",
+        province.unwrap_or(mang_domain::units::NATIONAL_CODE),
+        serde_json::json!({ "rows": out.len() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
 }

@@ -247,7 +247,7 @@ async fn ensure_demo_users(
     let commune = communes.first().ok_or(StoreError::NotFound)?;
     let village_code = format!("{}-001", commune.code);
     let village = units::get(store, &village_code).await?;
-    let specs: [(&str, Role, &Unit, &str); 10] = [
+    let specs: [(&str, Role, &Unit, &str); 11] = [
         ("admin", Role::Admin, province, "Quản trị hệ thống"),
         (
             "tinh",
@@ -264,6 +264,12 @@ async fn ensure_demo_users(
         ("ctv", Role::Collaborator, &village, "Cộng tác viên thôn"),
         ("yte", Role::HealthWorker, commune, "Nhân viên Trạm Y tế"),
         ("congan", Role::Police, commune, "Công an xã"),
+        (
+            "chutich",
+            Role::CommuneChairman,
+            commune,
+            "Chủ tịch UBND xã",
+        ),
         ("truong", Role::School, commune, "Nhà trường"),
         ("lanhdao", Role::Leader, province, "Lãnh đạo UBND"),
         ("kiemtra", Role::Auditor, province, "Kiểm tra viên"),

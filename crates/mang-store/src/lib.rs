@@ -10,6 +10,7 @@ pub mod checks;
 pub mod circumstances;
 pub mod deaths;
 pub mod demo;
+pub mod demo_cases;
 pub mod demo_health;
 pub mod dialect;
 mod error;

@@ -176,6 +176,18 @@ pub async fn list(store: &Store, scoped: &Scoped<ManageUsers>) -> Result<Vec<Use
     Ok(out)
 }
 
+/// The principal of an active user, by name (demo data and batch tools act as a named
+/// user, so that their writes are authorised and audited like anyone's).
+pub async fn principal_by_username(store: &Store, username: &str) -> Result<Option<Principal>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "{USER_SELECT} WHERE u.username = $1 AND u.active = 1"
+    )))
+    .bind(username.to_owned())
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(row.as_ref().and_then(principal_of_row))
+}
+
 fn unit_of_row(r: &AnyRow) -> Unit {
     Unit {
         code: r.get("unit_code"),

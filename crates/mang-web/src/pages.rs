@@ -73,7 +73,7 @@ pub(crate) fn layout(u: &SignedIn, current: &str) -> Layout {
     item("Trẻ em", "/children", p.may(Action::ViewChildRecord));
     // Modules to come (registry, cases, health, indicators, plans): shown, not yet linked.
     item("Hộ gia đình", "/households", p.may(Action::ViewChildRecord));
-    item("Ca bảo vệ", "", p.may(Action::ViewChildRecord));
+    item("Ca bảo vệ", "/cases", p.may(Action::ViewCases));
     item(
         "Tiêm chủng",
         "/immunization",
@@ -82,6 +82,11 @@ pub(crate) fn layout(u: &SignedIn, current: &str) -> Layout {
     item("Chỉ tiêu", "", true);
     item("Kế hoạch & báo cáo", "", true);
     item("Người dùng", "/users", p.may(Action::ManageUsers));
+    item(
+        "Ngày nghỉ, thời hạn",
+        "/settings/cases",
+        p.may(Action::ManageSettings),
+    );
     item("Nhật ký truy cập", "/audit", p.may(Action::ViewAudit));
     item("Đổi mật khẩu", "/account/password", true);
     Layout {
@@ -322,6 +327,8 @@ struct UnitPage {
     may_view_children: bool,
     may_add_village: bool,
     form_error: Option<String>,
+    /// Home page: open cases near or past a deadline (officer, chairman, province).
+    due_cases: Vec<mang_store::cases::CaseSummary>,
 }
 
 async fn home(State(st): State<AppState>, m: MaybeUser) -> Result<Response, PageError> {
@@ -368,7 +375,13 @@ async fn render_unit(
         UnitLevel::Commune => ("thôn, tổ dân phố", "Thôn, tổ dân phố"),
         UnitLevel::Village => ("đơn vị con", "Đơn vị con"),
     };
+    let due_cases = if is_home {
+        crate::cases_pages::home_due(st, u).await
+    } else {
+        Vec::new()
+    };
     let page = UnitPage {
+        due_cases,
         layout: layout(u, if is_home { "/" } else { "" }),
         heading: if is_home {
             "Trang chủ".into()

@@ -114,6 +114,11 @@ enum Command {
     },
     /// Print the OpenAPI document of the JSON API.
     ExportOpenapi,
+    /// Child-protection cases: the daily summary of cases near or past a deadline.
+    Cases {
+        #[command(subcommand)]
+        command: CasesCommand,
+    },
     /// Benchmarks of BENCHMARKS.md run against a demo database.
     Bench {
         #[command(subcommand)]
@@ -244,6 +249,53 @@ fn today() -> time::Date {
 fn parse_date(s: &str) -> Result<time::Date> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(s, &fmt).with_context(|| format!("ngày không hợp lệ «{s}» (dạng YYYY-MM-DD)"))
+}
+
+#[derive(Subcommand, Debug)]
+enum CasesCommand {
+    /// Open cases near or past their deadline, by commune (case codes only, no personal
+    /// data): for the daily e-mail or a cron job.
+    Due {
+        #[command(flatten)]
+        db: DbArg,
+        /// Only this province
+        #[arg(long)]
+        province: Option<String>,
+        /// The moment to evaluate, `dd/mm/yyyy hh:mm` Vietnam time (default: now)
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+async fn cases_due(db: &str, province: Option<&str>, at: Option<&str>) -> Result<()> {
+    let now = match at {
+        Some(s) => mang_domain::cases::parse_local_time(s)
+            .with_context(|| format!("thời điểm không hợp lệ «{s}» (dạng dd/mm/yyyy hh:mm)"))?,
+        None => time::OffsetDateTime::now_utc(),
+    };
+    let store = Store::open(db, OpenMode::Existing).await?;
+    let lines = mang_store::cases::daily_summary(&store, province, now).await?;
+    let local = now.to_offset(mang_domain::cases::VN);
+    println!(
+        "Ca bảo vệ trẻ em sắp đến hạn hoặc quá hạn lúc {} {:02}:{:02}: {} ca",
+        mang_domain::vi::date(local.date()),
+        local.hour(),
+        local.minute(),
+        lines.len()
+    );
+    let mut commune = String::new();
+    for l in &lines {
+        if l.commune_code != commune {
+            commune = l.commune_code.clone();
+            println!("{} ({})", l.commune_name, l.commune_code);
+        }
+        println!(
+            "  {:<16} {:<14} {} — hạn {} ({}) — {}",
+            l.code, l.urgency, l.deadline, l.due, l.time_left, l.stage
+        );
+    }
+    store.close().await;
+    Ok(())
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -381,6 +433,9 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Healthcheck { addr } => healthcheck(&addr).await,
         Command::Anthro(args) => anthro_cmd::run(args),
+        Command::Cases {
+            command: CasesCommand::Due { db, province, at },
+        } => cases_due(&db.db, province.as_deref(), at.as_deref()).await,
         Command::Bench {
             command: BenchCommand::Search { db, samples },
         } => bench::search(&db.db, samples).await,
@@ -437,6 +492,22 @@ async fn run_demo(
             format!("{secs:.1}").replace('.', ","),
             mang_domain::vi::number((children as f64 / secs.max(1e-9)) as i64)
         );
+    }
+    {
+        // Cases are timed from "now": the reference day at 10:00 when it is not today.
+        let now = if as_of == today() {
+            time::OffsetDateTime::now_utc()
+        } else {
+            as_of
+                .with_time(time::macros::time!(10:00))
+                .assume_offset(mang_domain::cases::VN)
+        };
+        let n = mang_store::demo_cases::run(&store, seed, now).await?;
+        if n > 0 {
+            println!(
+                "Ca bảo vệ trẻ em mẫu: {n} ca ở mọi bước xử lý, có ca quá hạn (tài khoản xa, chutich)."
+            );
+        }
     }
     if health {
         let t = Instant::now();

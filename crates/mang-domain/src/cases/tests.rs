@@ -412,6 +412,7 @@ fn a_serious_case_untouched_for_12_hours_is_overdue() {
     assert_eq!(d.urgency(late, &limits), Urgency::Overdue);
     assert_eq!(d.left_vi(late), "quá hạn 1 phút");
     assert_eq!(d.left_vi(received), "còn 12 giờ 0 phút");
+    assert_eq!(d.due_vi(), "07/03/2026 09:00");
     // A shorter local limit (Hà Nội ward: 8 h) is configuration.
     let mut short = limits.clone();
     assert!(short.set("emergency_hours", 8));
