@@ -406,6 +406,103 @@ async function main() {
         await context.close();
       }
     });
+
+    await testCase('10 cases: a hotline-111 call walked to closure by the commune officer and the chairman; the timeline shows every step', async () => {
+      if (!demoOk || !url) throw new Skip('skipped: no server (steps 1–2 failed)');
+      const vn = (days) => {
+        const d = new Date(Date.now() + 7 * 3600_000 + days * 86400_000);
+        return `${String(d.getUTCDate()).padStart(2, '0')}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${d.getUTCFullYear()}`;
+      };
+      const today = vn(0);
+      const officer = await newPhonePage(browser);
+      const chairman = await newPhonePage(browser);
+      try {
+        await officer.page.goto(`${url}/login`);
+        await submitLogin(officer.page, 'xa', PASSWORD);
+        await chairman.page.goto(`${url}/login`);
+        await submitLogin(chairman.page, 'chutich', PASSWORD);
+        const o = officer.page;
+        const c = chairman.page;
+        const submit = async (page, form) => {
+          await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(`${form} button[type=submit]`)]);
+          const err = page.locator('#case-error');
+          if (await err.count()) throw new Error(`${form}: ${(await err.textContent()).trim()}`);
+        };
+        // Intake during the call.
+        await o.goto(`${url}/cases`);
+        await Promise.all([o.waitForNavigation({ waitUntil: 'load' }), o.click('#new-case')]);
+        await o.selectOption('#i-channel', 'hotline_111');
+        await o.fill('#i-rname', 'Người gọi 111');
+        await o.fill('#i-rphone', '0900000111');
+        await o.check('#i-harms input[value=violence]');
+        await o.fill('#i-desc', 'Tổng đài 111 chuyển: trẻ bị cha đánh, có vết thương.');
+        await o.selectOption('#i-perp', 'parent');
+        await o.fill('#i-cname0', 'Trẻ Thử Trình Duyệt');
+        await o.selectOption('#i-csex0', 'Nữ');
+        await o.fill('#i-cage0', '9');
+        await Promise.all([o.waitForNavigation({ waitUntil: 'load' }), o.click('#intake button[type=submit]')]);
+        const casePath = pathOf(o);
+        assert(/^\/cases\/[0-9]+$/.test(casePath), `intake ended on ${o.url()}`);
+        const due0 = (await o.locator('#case-due').textContent()).trim();
+        assert(due0.startsWith('còn'), `a new case's deadline: ${due0}`);
+        // The officer verifies and assesses: serious risk.
+        await o.fill('#v-find', 'Đã gặp trẻ; thông tin đúng.');
+        await submit(o, '#step-verify');
+        await o.check('#step-assess-initial input[name=serious_risk][value="1"]');
+        await o.fill('#ai-find', 'Trẻ có nguy cơ bị tổn hại nghiêm trọng.');
+        await submit(o, '#step-assess-initial');
+        // The chairman applies emergency measures.
+        await c.goto(`${url}${casePath}`);
+        await c.check('#step-emergency input[value=safe_shelter]');
+        await c.check('#step-emergency input[name=separated]');
+        await c.fill('#em-place', 'Nhà bà ngoại');
+        await submit(c, '#step-emergency');
+        // The officer: specific assessment and the plan.
+        await o.goto(`${url}${casePath}`);
+        await o.fill('#as-child', 'Sợ hãi, ít nói');
+        await o.fill('#as-fam', 'Cha nghiện rượu');
+        await o.fill('#as-needs', 'Hỗ trợ tâm lý, nơi ở an toàn');
+        await o.fill('#as-meet', today);
+        await submit(o, '#step-assess-specific');
+        await o.fill('#dp-goals', 'Trẻ an toàn, ổn định tâm lý');
+        await o.fill('#dp-review', vn(30));
+        await o.selectOption('#dp-m0', 'psychological');
+        await o.fill('#dp-a0', 'Tư vấn tâm lý hằng tuần');
+        await o.fill('#dp-r0', 'Trung tâm Công tác xã hội');
+        await o.fill('#dp-s0', today);
+        await o.fill('#dp-e0', vn(30));
+        await submit(o, '#step-draft-plan');
+        // The chairman approves.
+        await c.goto(`${url}${casePath}`);
+        await c.fill('#ap-no', '15/QĐ-UBND');
+        await c.fill('#ap-on', today);
+        await submit(c, '#step-approve');
+        // The officer carries it out, records progress and reviews.
+        await o.goto(`${url}${casePath}`);
+        await submit(o, '#step-start');
+        await o.selectOption('.measure-progress select[name=status]', 'done');
+        await o.fill('.measure-progress input[name=progress]', 'Đã tư vấn 4 buổi');
+        await Promise.all([o.waitForNavigation({ waitUntil: 'load' }), o.click('.measure-progress button[type=submit]')]);
+        await o.check('#step-review input[name=recommendation][value=close]');
+        await o.fill('#rv-sum', 'Trẻ ổn định, an toàn');
+        await submit(o, '#step-review');
+        // The chairman closes it.
+        await c.goto(`${url}${casePath}`);
+        await c.selectOption('#cl-reason', 'safe_and_stable');
+        await submit(c, '#step-close');
+        const stage = (await c.locator('#case-stage').textContent()).trim();
+        assert(stage === 'Đã kết thúc', `stage after closing: ${stage}`);
+        const steps = await c.locator('#case-timeline li').evaluateAll((lis) => lis.map((li) => li.dataset.step));
+        const expected = ['intake', 'verify', 'assess_initial', 'apply_emergency', 'assess_specific', 'draft_plan', 'approve_plan', 'start_plan', 'measure', 'review', 'close'];
+        assert(JSON.stringify(steps) === JSON.stringify(expected), `timeline: ${steps.join(', ')}`);
+        const timeline = await c.locator('#case-timeline').textContent();
+        assert(timeline.includes('15/QĐ-UBND') && timeline.includes('Trẻ an toàn, ổn định'), 'the timeline shows the forms');
+        await c.screenshot({ path: join(OUT, 'case-360.png'), fullPage: true });
+      } finally {
+        await officer.context.close();
+        await chairman.context.close();
+      }
+    });
   } finally {
     if (loggedIn) await loggedIn.context.close().catch(() => {});
     if (browser) await browser.close().catch(() => {});
