@@ -598,6 +598,10 @@ fn form_lines(form: &serde_json::Value) -> Vec<(String, String)> {
             "reason" => "Lý do",
             "to" => "Đến",
             "assigned" => "Người được giao",
+            "channel" => "Nguồn tin",
+            "harms" => "Hình thức",
+            "measure" => "Mã biện pháp",
+            "status" => "Tình trạng",
             _ => k,
         }
     }
@@ -656,7 +660,7 @@ fn form_lines(form: &serde_json::Value) -> Vec<(String, String)> {
         }
     };
     obj.iter()
-        .filter(|(k, v)| *k != "step" && !(v.as_str() == Some("")))
+        .filter(|(k, v)| *k != "step" && v.as_str() != Some(""))
         .map(|(k, v)| (label(k).to_owned(), value(k, v)))
         .collect()
 }
@@ -1968,4 +1972,68 @@ pub async fn daily_summary(
     .await?;
     tx.commit().await?;
     Ok(out)
+}
+
+/// Export the cases the user may see with content (never the reporter) as table rows:
+/// restricted to roles with `ExportCaseData`, and recorded in the audit log with the
+/// number of rows. `headers` first.
+pub async fn export_rows(
+    store: &Store,
+    scoped: &Scoped<mang_domain::access::ExportCaseData>,
+    filter: &CaseFilter,
+    now: OffsetDateTime,
+) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let p = scoped.actor();
+    let view = p.scoped::<ViewCases>().map_err(|_| StoreError::Denied)?;
+    let rows: Vec<CaseSummary> = list(store, &view, filter, now)
+        .await?
+        .into_iter()
+        .filter(|c| c.visibility != "status")
+        .collect();
+    let headers = [
+        "Mã ca",
+        "Xã, phường",
+        "Nhận thông tin",
+        "Hình thức",
+        "Trẻ",
+        "Bước xử lý",
+        "Hạn tiếp theo",
+        "Hạn",
+        "Tình trạng hạn",
+        "Người xử lý",
+        "Lý do kết thúc",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let out: Vec<Vec<String>> = rows
+        .iter()
+        .map(|c| {
+            vec![
+                c.code.clone(),
+                c.commune_name.clone(),
+                c.received_label.clone(),
+                c.harms.join(", "),
+                c.children.join(", "),
+                c.stage_label.clone(),
+                c.next_due_kind.clone(),
+                c.next_due_label.clone(),
+                c.time_left.clone(),
+                c.assigned_name.clone().unwrap_or_default(),
+                c.closed_reason.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut tx = store.begin_write().await?;
+    audit::append(
+        &mut tx,
+        &AuditActor::from(p),
+        &scoped.scope().path,
+        "export",
+        "case_list",
+        p.unit.as_str(),
+        serde_json::json!({ "rows": out.len(), "stage": filter.stage }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((headers, out))
 }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/cases", get(list).post(create))
+        .route("/cases/export", get(export))
         .route("/cases/{id}", get(detail))
         .route("/cases/{id}/steps", post(step))
         .route("/cases/{id}/assign", post(assign))
@@ -47,6 +48,19 @@ pub(crate) async fn list(
     let u = require(m)?;
     let scoped = u.session.principal.scoped::<ViewCases>()?;
     Ok(Json(cases::list(&st.store, &scoped, &f, now()).await?))
+}
+
+/// The case list as .xlsx, with content but never the reporter: province officers and
+/// commune chairmen only (403 otherwise); every export is recorded in the audit log.
+#[utoipa::path(get, path = "/api/v1/cases/export", params(CaseFilter),
+    responses((status = 200, description = "the .xlsx file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 403, body = ApiErrorBody)))]
+pub(crate) async fn export(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(f): Query<CaseFilter>,
+) -> Result<axum::response::Response, ApiError> {
+    let u = require(m)?;
+    Ok(crate::cases_pages::export_xlsx(&st, &u.session.principal, &f).await?)
 }
 
 /// Record an intake (tiếp nhận thông tin). The legal clock starts at `received_at`.

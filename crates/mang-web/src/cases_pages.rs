@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/cases", get(list_page).post(create))
         .route("/cases/new", get(new_page))
+        .route("/cases/export.xlsx", get(export))
         .route("/cases/inbox", get(inbox_page))
         .route("/cases/{id}", get(case_page))
         .route("/cases/{id}/steps", post(step))
@@ -43,20 +44,23 @@ fn now() -> time::OffsetDateTime {
 
 /// An HTML form as a JSON object: repeated keys in `lists` become arrays, `_csrf` is
 /// returned apart. (`serde_urlencoded` cannot read repeated keys into a `Vec`.)
-fn from_pairs<T: DeserializeOwned>(pairs: &[(String, String)], lists: &[&str]) -> (T, String)
-where
-    T: Default,
-{
+fn from_pairs<T: DeserializeOwned + Default>(
+    pairs: &[(String, String)],
+    lists: &[&str],
+) -> (T, String) {
     let mut map = serde_json::Map::new();
     let mut csrf = String::new();
     for (k, v) in pairs {
         if k == "_csrf" {
             csrf = v.clone();
         } else if lists.contains(&k.as_str()) {
-            map.entry(k.clone())
+            if let Some(a) = map
+                .entry(k.clone())
                 .or_insert_with(|| serde_json::Value::Array(Vec::new()))
                 .as_array_mut()
-                .map(|a| a.push(serde_json::Value::String(v.clone())));
+            {
+                a.push(serde_json::Value::String(v.clone()));
+            }
         } else {
             map.insert(k.clone(), serde_json::Value::String(v.clone()));
         }
@@ -124,6 +128,7 @@ struct ListPage {
     overdue: usize,
     near: usize,
     may_report: bool,
+    may_export: bool,
     has_inbox: bool,
     /// Supervisors: per commune (name, open, near, overdue).
     overview: Vec<(String, String, usize, usize, usize)>,
@@ -166,6 +171,7 @@ async fn list_page(
     let page = ListPage {
         layout: layout(&u, "/cases"),
         may_report: p.may(Action::ReportCase),
+        may_export: p.may(Action::ExportCaseData),
         has_inbox: matches!(p.role, Role::CommuneOfficer | Role::CommuneChairman),
         rows,
         filter,
@@ -175,6 +181,53 @@ async fn list_page(
         options: Options::new(),
     };
     Ok(render(&page).into_response())
+}
+
+/// The case list as .xlsx (restricted: province officers and chairmen; audited).
+pub(crate) async fn export_xlsx(
+    st: &AppState,
+    p: &mang_domain::access::Principal,
+    filter: &CaseFilter,
+) -> Result<Response, StoreError> {
+    let scoped = p
+        .scoped::<mang_domain::access::ExportCaseData>()
+        .map_err(|_| StoreError::Denied)?;
+    let (headers, rows) = cases::export_rows(&st.store, &scoped, filter, now()).await?;
+    let bytes = mang_docs::write_xlsx(&[mang_docs::SheetOut {
+        name: "Ca bảo vệ trẻ em".into(),
+        headers,
+        rows,
+        ..mang_docs::SheetOut::default()
+    }])
+    .map_err(|e| StoreError::Invalid {
+        field: "export",
+        message: e.to_string(),
+    })?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"ca-bao-ve-tre-em.xlsx\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn export(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(filter): Query<CaseFilter>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    export_xlsx(&st, principal(&u), &filter)
+        .await
+        .map_err(|e| store_fail(&u, e))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -276,6 +276,35 @@ async fn a_school_reports_and_sees_the_status_not_the_content() {
     let (_, page) = xb.get(&format!("/cases/{id}")).await;
     assert!(page.contains("Nội dung bảo mật") && page.contains("Cô Giáo Chủ Nhiệm"));
     assert!(page.contains("Học Sinh Bảo Mật"));
+    // Exports: the chairman may (recorded, never the reporter); the officer and the
+    // school may not.
+    for (user, ok) in [("chutich", true), ("xa", false), ("truong", false)] {
+        let br = app.browser(user, DEMO_PASSWORD).await;
+        let r = br
+            .client
+            .get(app.url("/cases/export.xlsx?stage=all"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), if ok { 200 } else { 403 }, "{user}");
+        if ok {
+            let bytes = r.bytes().await.unwrap();
+            let tables = mang_docs::read_bytes("x.xlsx", &bytes).unwrap();
+            let text = format!("{:?}", tables[0].rows);
+            assert!(text.contains("Học Sinh Bảo Mật"), "{text}");
+            assert!(
+                !text.contains("Cô Giáo Chủ Nhiệm"),
+                "no reporter in exports"
+            );
+        }
+    }
+    let exports: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'export' AND entity = 'case_list'",
+    )
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(exports, 1);
 }
 
 async fn audit_views(app: &TestApp, id: i64) -> i64 {

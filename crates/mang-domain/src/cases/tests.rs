@@ -220,7 +220,7 @@ const EDGES: &[(Stage, Step, Stage)] = &[
 ];
 
 fn has_diacritics(s: &str) -> bool {
-    s.chars().any(|c| !c.is_ascii())
+    !s.is_ascii()
 }
 
 /// Property test: random sequences of steps by random actors. Every accepted step is an
