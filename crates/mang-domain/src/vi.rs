@@ -47,6 +47,29 @@ pub fn decimal(x: f64) -> String {
     s.replace('.', ",")
 }
 
+/// A decimal number rounded to at most `max_decimals` places, the Vietnamese way: thousands
+/// dot, decimal comma, trailing zeros dropped (`1.234,5`, `6,4`, `80`, `0,1`). Rounds half
+/// away from zero; `-0` prints as `0`. Used for indicator values and thresholds (BRIEF §9).
+pub fn decimal_rounded(x: f64, max_decimals: u8) -> String {
+    let places = u32::from(max_decimals.min(9));
+    let scale = 10_i64.pow(places);
+    // Half away from zero on the scaled value; saturates for values beyond i64.
+    let scaled = (x.abs() * scale as f64).round() as i64;
+    let int = scaled / scale;
+    let frac = format!("{:0width$}", scaled % scale, width = places as usize);
+    let frac = frac.trim_end_matches('0');
+    let mut out = String::new();
+    if x < 0.0 && scaled != 0 {
+        out.push('-');
+    }
+    out.push_str(&number(int));
+    if !frac.is_empty() {
+        out.push(',');
+        out.push_str(frac);
+    }
+    out
+}
+
 /// `dd/mm/yyyy`, the date format of every Vietnamese form (BRIEF §9).
 pub fn date(d: time::Date) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
@@ -97,6 +120,18 @@ mod tests {
         assert_eq!(number(1000), "1.000");
         assert_eq!(number(2_500_000), "2.500.000");
         assert_eq!(number(-12345), "-12.345");
+    }
+
+    #[test]
+    fn rounded_decimals_use_comma_and_dot_thousands() {
+        assert_eq!(decimal_rounded(6.4, 1), "6,4");
+        assert_eq!(decimal_rounded(80.0, 1), "80");
+        assert_eq!(decimal_rounded(3.04, 1), "3");
+        assert_eq!(decimal_rounded(0.06, 1), "0,1");
+        assert_eq!(decimal_rounded(1234.56, 1), "1.234,6");
+        assert_eq!(decimal_rounded(100_000.0, 0), "100.000");
+        assert_eq!(decimal_rounded(-2.25, 1), "-2,3");
+        assert_eq!(decimal_rounded(-0.01, 1), "0");
     }
 
     #[test]
