@@ -103,6 +103,22 @@ pub async fn append(
         .bind(&hash)
         .execute(&mut **tx)
         .await?;
+    // Every change (not a read) makes the province's cached indicators stale; a change
+    // without a province (holidays, limits) makes every province's stale ('*').
+    if !matches!(action, "view" | "export") {
+        let province = if entry.province_code.is_empty() {
+            "*".to_owned()
+        } else {
+            entry.province_code.clone()
+        };
+        sqlx::query(
+            "INSERT INTO data_versions (province_code, n) VALUES ($1, 1) \
+             ON CONFLICT (province_code) DO UPDATE SET n = data_versions.n + 1",
+        )
+        .bind(province)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(seq)
 }
 

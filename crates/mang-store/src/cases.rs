@@ -1802,76 +1802,159 @@ pub async fn counts(
     to: time::Date,
     now: OffsetDateTime,
 ) -> Result<CaseCounts> {
+    let province = path.province.clone().ok_or(StoreError::NotFound)?;
+    let by = tallies(store, &province, path.commune.as_deref(), from, to, now).await?;
+    let mut out = CaseCounts {
+        cases: 0,
+        children: 0,
+        children_in_time: 0,
+    };
+    for t in by.values() {
+        out.cases += t.cases;
+        out.children += t.children;
+        out.children_in_time += t.children_in_time;
+    }
+    Ok(out)
+}
+
+/// Per commune: cases received in the period, distinct children with a case, children
+/// with a case of abuse (not only "at risk"), and children whose case kept every limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaseTally {
+    pub cases: i64,
+    pub children: i64,
+    pub children_abused: i64,
+    pub children_in_time: i64,
+}
+
+/// [`CaseTally`] for every commune of a province (the indicator engine's input).
+pub async fn counts_by_commune(
+    store: &Store,
+    province: &str,
+    from: time::Date,
+    to: time::Date,
+    now: OffsetDateTime,
+) -> Result<std::collections::BTreeMap<String, CaseTally>> {
+    tallies(store, province, None, from, to, now).await
+}
+
+async fn tallies(
+    store: &Store,
+    province: &str,
+    commune: Option<&str>,
+    from: time::Date,
+    to: time::Date,
+    now: OffsetDateTime,
+) -> Result<std::collections::BTreeMap<String, CaseTally>> {
     let cal = calendar(store).await?;
     let limits = limits(store).await?;
-    let scope = mang_domain::access::Scope::new(
-        &mang_domain::units::UnitCode::parse(
-            path.village
-                .as_deref()
-                .or(path.commune.as_deref())
-                .or(path.province.as_deref())
-                .unwrap_or(mang_domain::units::NATIONAL_CODE),
-        )
-        .map_err(|_| StoreError::NotFound)?,
-        path,
-    );
     let start = from.midnight().assume_offset(dom::VN);
     let end = to
         .next_day()
         .unwrap_or(to)
         .midnight()
         .assume_offset(dom::VN);
-    let (cond, mut vals) = scope_filter(&scope, "k", 3);
-    let mut all = vec![Val::Text(timestamp(start)), Val::Text(timestamp(end))];
-    all.append(&mut vals);
-    let rows = bind_all(
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT k.id, k.received_at FROM cases k WHERE k.received_at >= $1 AND k.received_at < $2 AND {cond}"
-        ))),
-        all,
+    let rows = sqlx::query(
+        "SELECT k.id, k.commune_code, k.received_at, k.harms FROM cases k WHERE k.province_code = $1 \
+         AND ($2 = '' OR k.commune_code = $2) AND k.received_at >= $3 AND k.received_at < $4",
     )
+    .bind(province.to_owned())
+    .bind(commune.unwrap_or("").to_owned())
+    .bind(timestamp(start))
+    .bind(timestamp(end))
     .fetch_all(store.pool())
     .await?;
-    let mut children = std::collections::HashSet::new();
-    let mut in_time = std::collections::HashSet::new();
-    for row in &rows {
-        let id: i64 = row.get("id");
-        let received =
-            parse_ts(&row.get::<String, _>("received_at")).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        let steps: Vec<(String, String, String)> =
-            sqlx::query_as("SELECT step, at, form FROM case_steps WHERE case_id = $1 ORDER BY id")
-                .bind(id)
-                .fetch_all(store.pool())
-                .await?;
-        let taken: Vec<Taken> = steps
+    let ids: Vec<i64> = rows.iter().map(|r| r.get("id")).collect();
+    // Steps and children of those cases, read once each.
+    let mut steps: std::collections::HashMap<i64, Vec<Taken>> = Default::default();
+    let mut kids: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for chunk in ids.chunks(500) {
+        let list = chunk
             .iter()
-            .filter_map(|(step, at, form)| {
-                Some(Taken {
-                    step: Step::parse(step)?,
-                    at: parse_ts(at)?,
-                    form: serde_json::from_str(form).ok()?,
-                })
-            })
-            .collect();
-        let ok = dom::handled_in_time(received, &taken, now, &cal, &limits);
-        let kids: Vec<(i64, Option<i64>)> =
-            sqlx::query_as("SELECT id, child_id FROM case_children WHERE case_id = $1")
-                .bind(id)
-                .fetch_all(store.pool())
-                .await?;
-        for (row_id, child) in kids {
-            let key = child.map_or(format!("row{row_id}"), |c| format!("child{c}"));
-            if ok {
-                in_time.insert(key.clone());
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT case_id, step, at, form FROM case_steps WHERE case_id IN ({list}) ORDER BY id"
+        );
+        for r in sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(store.pool())
+            .await?
+        {
+            let (step, at, form): (String, String, String) =
+                (r.get("step"), r.get("at"), r.get("form"));
+            if let (Some(step), Some(at), Ok(form)) = (
+                Step::parse(&step),
+                parse_ts(&at),
+                serde_json::from_str(&form),
+            ) {
+                steps
+                    .entry(r.get("case_id"))
+                    .or_default()
+                    .push(Taken { step, at, form });
             }
-            children.insert(key);
+        }
+        let sql =
+            format!("SELECT case_id, id, child_id FROM case_children WHERE case_id IN ({list})");
+        for r in sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(store.pool())
+            .await?
+        {
+            let child: Option<i64> = r.get("child_id");
+            let key = child.map_or(format!("row{}", r.get::<i64, _>("id")), |c| {
+                format!("child{c}")
+            });
+            kids.entry(r.get("case_id")).or_default().push(key);
         }
     }
-    Ok(CaseCounts {
-        cases: rows.len() as i64,
-        children: children.len() as i64,
-        children_in_time: in_time.len() as i64,
-    })
+    type Sets = (
+        i64,
+        std::collections::HashSet<String>,
+        std::collections::HashSet<String>,
+        std::collections::HashSet<String>,
+    );
+    let mut by: std::collections::BTreeMap<String, Sets> = Default::default();
+    for r in &rows {
+        let id: i64 = r.get("id");
+        let received =
+            parse_ts(&r.get::<String, _>("received_at")).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let ok = dom::handled_in_time(
+            received,
+            steps.get(&id).map_or(&[][..], Vec::as_slice),
+            now,
+            &cal,
+            &limits,
+        );
+        let abuse = r
+            .get::<String, _>("harms")
+            .split(',')
+            .any(|h| !h.is_empty() && h != "at_risk");
+        let e = by.entry(r.get("commune_code")).or_default();
+        e.0 += 1;
+        for k in kids.get(&id).into_iter().flatten() {
+            e.1.insert(k.clone());
+            if abuse {
+                e.2.insert(k.clone());
+            }
+            if ok {
+                e.3.insert(k.clone());
+            }
+        }
+    }
+    Ok(by
+        .into_iter()
+        .map(|(c, (cases, all, abused, in_time))| {
+            (
+                c,
+                CaseTally {
+                    cases,
+                    children: all.len() as i64,
+                    children_abused: abused.len() as i64,
+                    children_in_time: in_time.len() as i64,
+                },
+            )
+        })
+        .collect())
 }
 
 /// The open cases near or past their deadline that `who` may see: the home page and the

@@ -19,6 +19,7 @@ pub mod households;
 pub mod immunization;
 pub mod import;
 mod import_links;
+pub mod indicators;
 pub mod injuries;
 pub mod life;
 pub mod merge;

@@ -1,0 +1,604 @@
+//! Indicators computed from the registers (issue "Indicators"): for every commune of a
+//! province and a period, the numerator and denominator of each indicator Măng can
+//! compute from individual records. Province and national values are sums of the
+//! communes' numerators and denominators — never averaged rates (BRIEF §1.4).
+//!
+//! Every indicator is one pass over its rows in the province (grouped by commune in SQL,
+//! or read once and classified in Rust where the rule is the domain's: WHO z-scores, the
+//! EPI schedule's validity rules, case time limits). Results are cached per province and
+//! period and thrown away when any record of the province changes (`data_versions`,
+//! bumped by every audited write): a change shows on the next page load.
+
+use crate::{Result, Store};
+use mang_domain::anthro::{Deficit, Excess};
+use mang_domain::growth::{self, GrowthMeasurement};
+use mang_domain::immunization::{self, Given};
+use mang_domain::registry::parse_date;
+use mang_domain::targets::{Period, Value};
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use time::{Date, Duration, OffsetDateTime};
+
+/// The indicators this module computes (catalogue ids), in catalogue order.
+pub const COMPUTED: &[&str] = &[
+    "neonatal_mortality_rate",
+    "infant_mortality_rate",
+    "under5_mortality_rate",
+    "low_birth_weight_pct",
+    "early_essential_newborn_care_pct",
+    "early_breastfeeding_1h_pct",
+    "newborn_screening_5_diseases_pct",
+    "fully_immunized_under1_pct",
+    "underweight_under5_pct",
+    "stunting_under5_pct",
+    "wasting_under5_pct",
+    "overweight_obesity_under5_pct",
+    "vitamin_a_6_35m_twice_yearly_pct",
+    "under5_periodic_checkup_pct",
+    "free_health_insurance_under6_pct",
+    "cnsc_prevalence_pct",
+    "abused_children_prevalence_pct",
+    "harmed_children_timely_intervention_pct",
+    "abandoned_children_count",
+    "child_injury_rate_per_100k",
+    "child_injury_mortality_per_100k",
+    "birth_registration_under5_pct",
+];
+
+/// Values by commune code, then indicator id.
+pub type ByCommune = BTreeMap<String, BTreeMap<&'static str, Value>>;
+
+/// The reference date of a period for ages and "active at": its last day, or `today`
+/// while the period runs.
+pub fn reference_date(period: &Period, today: Date) -> Date {
+    period.end().min(today)
+}
+
+fn years_before(d: Date, years: i32) -> Date {
+    d.replace_year(d.year() - years)
+        .unwrap_or_else(|_| d - Duration::days(i64::from(years) * 365))
+}
+
+fn months_before(d: Date, months: i32) -> Date {
+    let total = d.year() * 12 + i32::from(u8::from(d.month())) - 1 - months;
+    let (y, m) = (total.div_euclid(12), total.rem_euclid(12) + 1);
+    let month = time::Month::try_from(m as u8).unwrap_or(time::Month::January);
+    let last = time::util::days_in_month(month, y);
+    Date::from_calendar_date(y, month, d.day().min(last)).unwrap_or(d)
+}
+
+struct Acc<'a> {
+    out: &'a mut ByCommune,
+}
+
+impl Acc<'_> {
+    fn add(&mut self, commune: &str, id: &'static str, num: f64, den: Option<f64>) {
+        let v = self
+            .out
+            .entry(commune.to_owned())
+            .or_default()
+            .entry(id)
+            .or_insert(Value {
+                numerator: 0.0,
+                denominator: den.map(|_| 0.0),
+            });
+        v.numerator += num;
+        if let Some(d) = den {
+            *v.denominator.get_or_insert(0.0) += d;
+        }
+    }
+
+    /// Make sure a commune has a (0 / d) entry, so a denominator without events shows.
+    fn den(&mut self, commune: &str, id: &'static str, den: f64) {
+        self.add(commune, id, 0.0, Some(den));
+    }
+}
+
+/// Compute every indicator of [`COMPUTED`] for every commune of `province` in `period`.
+pub async fn compute(
+    store: &Store,
+    province: &str,
+    period: &Period,
+    now: OffsetDateTime,
+) -> Result<ByCommune> {
+    let today = now.to_offset(mang_domain::cases::VN).date();
+    let r = reference_date(period, today);
+    let (s, e) = (period.start(), period.end().min(today.max(period.start())));
+    let (ss, es, rs) = (s.to_string(), e.to_string(), r.to_string());
+    let mut out = ByCommune::new();
+    let mut acc = Acc { out: &mut out };
+    let pool = store.pool();
+
+    // Children by age band at the reference date (denominators).
+    let a16 = years_before(r, 16).to_string();
+    let a5 = years_before(r, 5).to_string();
+    let a6 = years_before(r, 6).to_string();
+    let m6 = months_before(r, 6).to_string();
+    let m36 = months_before(r, 36).to_string();
+    let rows = sqlx::query(
+        "SELECT commune_code, \
+           SUM(CASE WHEN birth_date > $2 THEN 1 ELSE 0 END) AS u16, \
+           SUM(CASE WHEN birth_date > $3 THEN 1 ELSE 0 END) AS u5, \
+           SUM(CASE WHEN birth_date > $4 THEN 1 ELSE 0 END) AS u6, \
+           SUM(CASE WHEN birth_date > $3 AND birth_registered = 1 THEN 1 ELSE 0 END) AS u5_reg, \
+           SUM(CASE WHEN birth_date > $4 AND insurance_card IS NOT NULL AND insurance_card <> '' \
+                     AND insurance_valid_to >= $5 THEN 1 ELSE 0 END) AS u6_ins, \
+           SUM(CASE WHEN birth_date <= $6 AND birth_date > $7 THEN 1 ELSE 0 END) AS m6_35 \
+         FROM children WHERE province_code = $1 AND status = 'active' AND birth_date <= $5 \
+         GROUP BY commune_code",
+    )
+    .bind(province.to_owned())
+    .bind(a16.clone())
+    .bind(a5.clone())
+    .bind(a6)
+    .bind(rs.clone())
+    .bind(m6.clone())
+    .bind(m36.clone())
+    .fetch_all(pool)
+    .await?;
+    for row in &rows {
+        let c: String = row.get("commune_code");
+        let n = |col: &str| row.get::<Option<i64>, _>(col).unwrap_or(0) as f64;
+        acc.add(
+            &c,
+            "birth_registration_under5_pct",
+            n("u5_reg"),
+            Some(n("u5")),
+        );
+        acc.add(
+            &c,
+            "free_health_insurance_under6_pct",
+            n("u6_ins"),
+            Some(n("u6")),
+        );
+        for id in [
+            "cnsc_prevalence_pct",
+            "abused_children_prevalence_pct",
+            "child_injury_rate_per_100k",
+            "child_injury_mortality_per_100k",
+        ] {
+            acc.den(&c, id, n("u16"));
+        }
+        acc.den(&c, "under5_periodic_checkup_pct", n("u5"));
+        acc.add(&c, "abandoned_children_count", 0.0, None);
+        acc.den(&c, "vitamin_a_6_35m_twice_yearly_pct", n("m6_35"));
+    }
+
+    // Live births in the period: the children born then (alive or not).
+    let rows = sqlx::query(
+        "SELECT commune_code, COUNT(*) AS n FROM children WHERE province_code = $1 \
+         AND status <> 'merged' AND birth_date >= $2 AND birth_date <= $3 GROUP BY commune_code",
+    )
+    .bind(province.to_owned())
+    .bind(ss.clone())
+    .bind(es.clone())
+    .fetch_all(pool)
+    .await?;
+    for row in &rows {
+        let c: String = row.get("commune_code");
+        let n = row.get::<i64, _>("n") as f64;
+        for id in [
+            "neonatal_mortality_rate",
+            "infant_mortality_rate",
+            "under5_mortality_rate",
+        ] {
+            acc.den(&c, id, n);
+        }
+    }
+
+    // Deaths in the period, by age at death (BRIEF §1.4: age in completed months).
+    let rows = sqlx::query(
+        "SELECT commune_code, age_days, cause FROM child_deaths WHERE province_code = $1 \
+         AND death_date >= $2 AND death_date <= $3",
+    )
+    .bind(province.to_owned())
+    .bind(ss.clone())
+    .bind(es.clone())
+    .fetch_all(pool)
+    .await?;
+    for row in &rows {
+        let c: String = row.get("commune_code");
+        let days: i64 = row.get("age_days");
+        let cause: String = row.get("cause");
+        if days <= 27 {
+            acc.add(&c, "neonatal_mortality_rate", 1.0, None);
+        }
+        if days < 365 {
+            acc.add(&c, "infant_mortality_rate", 1.0, None);
+        }
+        if days < 1826 {
+            acc.add(&c, "under5_mortality_rate", 1.0, None);
+        }
+        if days < 16 * 365 + 4 && matches!(cause.as_str(), "drowning" | "traffic" | "other_injury")
+        {
+            acc.add(&c, "child_injury_mortality_per_100k", 1.0, None);
+        }
+    }
+
+    // Newborns born in the period with a birth record.
+    let rows = sqlx::query(
+        "SELECT b.commune_code, b.birth_weight_g, b.eenc, b.breastfed_1h, b.screening, b.birth_place \
+         FROM child_births b JOIN children c ON c.id = b.child_id \
+         WHERE b.province_code = $1 AND c.status <> 'merged' AND c.birth_date >= $2 AND c.birth_date <= $3",
+    )
+    .bind(province.to_owned())
+    .bind(ss.clone())
+    .bind(es.clone())
+    .fetch_all(pool)
+    .await?;
+    for row in &rows {
+        let c: String = row.get("commune_code");
+        let yes = |col: &str| row.get::<Option<i64>, _>(col) == Some(1);
+        if let Some(w) = row.get::<Option<i64>, _>("birth_weight_g") {
+            acc.add(
+                &c,
+                "low_birth_weight_pct",
+                f64::from(u8::from(w < 2500)),
+                Some(1.0),
+            );
+        }
+        if row.get::<String, _>("birth_place") == "facility" {
+            acc.add(
+                &c,
+                "early_essential_newborn_care_pct",
+                f64::from(u8::from(yes("eenc"))),
+                Some(1.0),
+            );
+        }
+        acc.add(
+            &c,
+            "early_breastfeeding_1h_pct",
+            f64::from(u8::from(yes("breastfed_1h"))),
+            Some(1.0),
+        );
+        let screened: String = row
+            .get::<Option<String>, _>("screening")
+            .unwrap_or_default();
+        let all = mang_domain::births::SCREENING
+            .iter()
+            .all(|(code, _)| screened.split(',').any(|s| s.trim() == *code));
+        acc.add(
+            &c,
+            "newborn_screening_5_diseases_pct",
+            f64::from(u8::from(all)),
+            Some(1.0),
+        );
+    }
+
+    // Fully immunised before 12 months: the children whose first birthday falls in the
+    // period (and has passed), by the schedule's rules.
+    let (c_from, c_to) = (years_before(s, 1), years_before(r, 1));
+    if c_to >= c_from {
+        let kids = sqlx::query(
+            "SELECT id, commune_code, birth_date FROM children WHERE province_code = $1 \
+             AND status <> 'merged' AND birth_date >= $2 AND birth_date <= $3",
+        )
+        .bind(province.to_owned())
+        .bind(c_from.to_string())
+        .bind(c_to.to_string())
+        .fetch_all(pool)
+        .await?;
+        let doses = sqlx::query(
+            "SELECT d.child_id, d.antigen, d.dose, d.given_on FROM child_doses d \
+             JOIN children c ON c.id = d.child_id WHERE c.province_code = $1 AND c.status <> 'merged' \
+             AND c.birth_date >= $2 AND c.birth_date <= $3 AND d.antigen <> 'vitamin_a'",
+        )
+        .bind(province.to_owned())
+        .bind(c_from.to_string())
+        .bind(c_to.to_string())
+        .fetch_all(pool)
+        .await?;
+        let mut given: HashMap<i64, Vec<Given>> = HashMap::new();
+        for d in &doses {
+            if let Some(date) = parse_date(&d.get::<String, _>("given_on")) {
+                given.entry(d.get("child_id")).or_default().push(Given {
+                    antigen: d.get("antigen"),
+                    dose: u8::try_from(d.get::<i64, _>("dose")).unwrap_or(0),
+                    date,
+                });
+            }
+        }
+        for k in &kids {
+            let Some(birth) = parse_date(&k.get::<String, _>("birth_date")) else {
+                continue;
+            };
+            let id: i64 = k.get("id");
+            let c: String = k.get("commune_code");
+            let full = immunization::fully_immunised_under_1(
+                birth,
+                given.get(&id).map_or(&[][..], Vec::as_slice),
+            );
+            acc.add(
+                &c,
+                "fully_immunized_under1_pct",
+                f64::from(u8::from(full)),
+                Some(1.0),
+            );
+        }
+    }
+
+    // Nutrition: each child's latest measurement in the period, under 60 months.
+    let rows = sqlx::query(
+        "SELECT m.id, m.child_id, m.commune_code, c.sex, c.birth_date, m.measured_on, m.weight_kg, \
+         m.lenhei_cm, m.measure, m.oedema FROM child_measurements m JOIN children c ON c.id = m.child_id \
+         WHERE m.province_code = $1 AND c.status <> 'merged' AND m.measured_on >= $2 AND m.measured_on <= $3",
+    )
+    .bind(province.to_owned())
+    .bind(ss.clone())
+    .bind(es.clone())
+    .fetch_all(pool)
+    .await?;
+    let mut latest: HashMap<i64, &sqlx::any::AnyRow> = HashMap::new();
+    for row in &rows {
+        let child: i64 = row.get("child_id");
+        let key =
+            |r: &sqlx::any::AnyRow| (r.get::<String, _>("measured_on"), r.get::<i64, _>("id"));
+        match latest.get(&child) {
+            Some(prev) if key(prev) >= key(row) => {}
+            _ => {
+                latest.insert(child, row);
+            }
+        }
+    }
+    for row in latest.values() {
+        let (Some(birth), Some(date)) = (
+            parse_date(&row.get::<String, _>("birth_date")),
+            parse_date(&row.get::<String, _>("measured_on")),
+        ) else {
+            continue;
+        };
+        let sex = if row.get::<String, _>("sex") == "female" {
+            mang_domain::anthro::Sex::Female
+        } else {
+            mang_domain::anthro::Sex::Male
+        };
+        let m = GrowthMeasurement {
+            date,
+            weight_kg: row.get("weight_kg"),
+            lenhei_cm: row.get("lenhei_cm"),
+            measure: mang_domain::anthro::Measure::parse(&row.get::<String, _>("measure"))
+                .unwrap_or_default(),
+            oedema: row.get::<i64, _>("oedema") == 1,
+            muac_cm: None,
+            headc_cm: None,
+        };
+        let a = growth::assess(sex, birth, &m);
+        let c: String = row.get("commune_code");
+        let deficit = |d: Option<Deficit>| d.map(|d| f64::from(u8::from(d != Deficit::No)));
+        if let Some(v) = deficit(a.nutrition.underweight) {
+            acc.add(&c, "underweight_under5_pct", v, Some(1.0));
+        }
+        if let Some(v) = deficit(a.nutrition.stunting) {
+            acc.add(&c, "stunting_under5_pct", v, Some(1.0));
+        }
+        if let Some(v) = deficit(a.nutrition.wasting) {
+            acc.add(&c, "wasting_under5_pct", v, Some(1.0));
+        }
+        if let Some(x) = a.nutrition.overweight {
+            acc.add(
+                &c,
+                "overweight_obesity_under5_pct",
+                f64::from(u8::from(x != Excess::No)),
+                Some(1.0),
+            );
+        }
+    }
+
+    // Vitamin A: children 6–35 months at the reference date with a dose in every
+    // half-year of the period (twice in a year).
+    let halves: HashSet<(i32, u8)> = {
+        let mut h = HashSet::new();
+        let mut d = s;
+        while d <= e {
+            h.insert(immunization::half_year(d));
+            d += Duration::days(28);
+        }
+        h.insert(immunization::half_year(e));
+        h
+    };
+    let rows = sqlx::query(
+        "SELECT d.child_id, c.commune_code, d.given_on FROM child_doses d JOIN children c ON c.id = d.child_id \
+         WHERE d.province_code = $1 AND d.antigen = 'vitamin_a' AND d.given_on >= $2 AND d.given_on <= $3 \
+         AND c.status = 'active' AND c.birth_date <= $4 AND c.birth_date > $5",
+    )
+    .bind(province.to_owned())
+    .bind(ss.clone())
+    .bind(es.clone())
+    .bind(m6)
+    .bind(m36)
+    .fetch_all(pool)
+    .await?;
+    let mut vit: HashMap<(i64, String), HashSet<(i32, u8)>> = HashMap::new();
+    for row in &rows {
+        if let Some(d) = parse_date(&row.get::<String, _>("given_on")) {
+            vit.entry((row.get("child_id"), row.get("commune_code")))
+                .or_default()
+                .insert(immunization::half_year(d));
+        }
+    }
+    for ((_, c), got) in &vit {
+        if halves.iter().all(|h| got.contains(h)) {
+            acc.add(c, "vitamin_a_6_35m_twice_yearly_pct", 1.0, None);
+        }
+    }
+
+    // Periodic check-ups: children under 5 at the reference date checked in the period.
+    let rows = sqlx::query(
+        "SELECT c.commune_code, COUNT(DISTINCT h.child_id) AS n FROM child_health_checks h \
+         JOIN children c ON c.id = h.child_id WHERE h.province_code = $1 AND c.status = 'active' \
+         AND h.checked_on >= $2 AND h.checked_on <= $3 AND c.birth_date > $4 GROUP BY c.commune_code",
+    )
+    .bind(province.to_owned())
+    .bind(ss.clone())
+    .bind(es.clone())
+    .bind(a5.clone())
+    .fetch_all(pool)
+    .await?;
+    for row in &rows {
+        let c: String = row.get("commune_code");
+        acc.add(
+            &c,
+            "under5_periodic_checkup_pct",
+            row.get::<i64, _>("n") as f64,
+            None,
+        );
+    }
+
+    // Children in special circumstances at the reference date (distinct children).
+    let rows = sqlx::query(
+        "SELECT c.commune_code, COUNT(DISTINCT ci.child_id) AS n FROM child_circumstances ci \
+         JOIN children c ON c.id = ci.child_id WHERE ci.province_code = $1 AND ci.kind = 'special' \
+         AND ci.start_date <= $2 AND (ci.end_date IS NULL OR ci.end_date >= $2) \
+         AND c.status = 'active' AND c.birth_date > $3 GROUP BY c.commune_code",
+    )
+    .bind(province.to_owned())
+    .bind(rs.clone())
+    .bind(a16.clone())
+    .fetch_all(pool)
+    .await?;
+    for row in &rows {
+        let c: String = row.get("commune_code");
+        acc.add(
+            &c,
+            "cnsc_prevalence_pct",
+            row.get::<i64, _>("n") as f64,
+            None,
+        );
+    }
+    // Newly abandoned children (a count).
+    let rows = sqlx::query(
+        "SELECT commune_code, COUNT(DISTINCT child_id) AS n FROM child_circumstances \
+         WHERE province_code = $1 AND code = 'abandoned' AND start_date >= $2 AND start_date <= $3 \
+         GROUP BY commune_code",
+    )
+    .bind(province.to_owned())
+    .bind(ss.clone())
+    .bind(es.clone())
+    .fetch_all(pool)
+    .await?;
+    for row in &rows {
+        let c: String = row.get("commune_code");
+        acc.add(
+            &c,
+            "abandoned_children_count",
+            row.get::<i64, _>("n") as f64,
+            None,
+        );
+    }
+
+    // Injured children (distinct; a child not on the register counts once per event).
+    let rows = sqlx::query(
+        "SELECT commune_code, child_id, id FROM child_injuries WHERE province_code = $1 \
+         AND injury_date >= $2 AND injury_date <= $3 AND age_years < 16",
+    )
+    .bind(province.to_owned())
+    .bind(ss.clone())
+    .bind(es.clone())
+    .fetch_all(pool)
+    .await?;
+    let mut injured = HashSet::new();
+    for row in &rows {
+        let c: String = row.get("commune_code");
+        let key = row.get::<Option<i64>, _>("child_id").map_or_else(
+            || format!("row{}", row.get::<i64, _>("id")),
+            |id| format!("child{id}"),
+        );
+        if injured.insert(key) {
+            acc.add(&c, "child_injury_rate_per_100k", 1.0, None);
+        }
+    }
+
+    // Cases: children with a case opened in the period, and those handled in time.
+    let by_commune = crate::cases::counts_by_commune(store, province, s, e, now).await?;
+    for (c, k) in by_commune {
+        acc.add(
+            &c,
+            "abused_children_prevalence_pct",
+            k.children_abused as f64,
+            None,
+        );
+        acc.add(
+            &c,
+            "harmed_children_timely_intervention_pct",
+            k.children_in_time as f64,
+            Some(k.children as f64),
+        );
+    }
+    Ok(out)
+}
+
+/// Sum communes' values (numerators and denominators) into one value per indicator.
+pub fn sum<'a>(
+    values: impl IntoIterator<Item = &'a BTreeMap<&'static str, Value>>,
+) -> BTreeMap<&'static str, Value> {
+    let mut out: BTreeMap<&'static str, Value> = BTreeMap::new();
+    for m in values {
+        for (id, v) in m {
+            let t = out.entry(id).or_insert(Value {
+                numerator: 0.0,
+                denominator: v.denominator.map(|_| 0.0),
+            });
+            t.numerator += v.numerator;
+            if let Some(d) = v.denominator {
+                *t.denominator.get_or_insert(0.0) += d;
+            }
+        }
+    }
+    out
+}
+
+/// The cache: per (province, period, reference day), the data version it was computed
+/// at and the values.
+#[derive(Default)]
+pub struct Cache {
+    entries: Mutex<HashMap<CacheKey, (i64, Arc<ByCommune>)>>,
+}
+
+/// (province, period code, reference day).
+type CacheKey = (String, String, Date);
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("indicators::Cache")
+    }
+}
+
+/// The province's data version: bumped by every audited write in it.
+pub async fn data_version(store: &Store, province: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT COALESCE(SUM(n), 0) FROM data_versions WHERE province_code IN ($1, '*')",
+    )
+    .bind(province.to_owned())
+    .fetch_one(store.pool())
+    .await?)
+}
+
+/// [`compute`], served from the cache while no record of the province has changed.
+pub async fn values(
+    store: &Store,
+    cache: &Cache,
+    province: &str,
+    period: &Period,
+    now: OffsetDateTime,
+) -> Result<Arc<ByCommune>> {
+    let today = now.to_offset(mang_domain::cases::VN).date();
+    let key = (province.to_owned(), period.to_string(), today);
+    let version = data_version(store, province).await?;
+    if let Some((v, values)) = cache
+        .entries
+        .lock()
+        .map_err(|_| crate::StoreError::NotFound)?
+        .get(&key)
+        && *v == version
+    {
+        return Ok(values.clone());
+    }
+    let values = Arc::new(compute(store, province, period, now).await?);
+    cache
+        .entries
+        .lock()
+        .map_err(|_| crate::StoreError::NotFound)?
+        .insert(key, (version, values.clone()));
+    Ok(values)
+}
