@@ -567,7 +567,7 @@ impl std::fmt::Debug for Cache {
 /// The province's data version: bumped by every audited write in it.
 pub async fn data_version(store: &Store, province: &str) -> Result<i64> {
     Ok(sqlx::query_scalar::<_, i64>(
-        "SELECT COALESCE(SUM(n), 0) FROM data_versions WHERE province_code IN ($1, '*')",
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM data_versions WHERE province_code IN ($1, '*')",
     )
     .bind(province.to_owned())
     .fetch_one(store.pool())
