@@ -266,6 +266,128 @@ fn decimal(v: f64) -> String {
     format!("{v}").replace('.', ",")
 }
 
+/// A trend line over periods: `points` are (period label, value or none), `target` a
+/// horizontal dashed line, values shown with `fmt`. For the indicator pages.
+pub fn trend_svg(
+    points: &[(String, Option<f64>)],
+    target: Option<f64>,
+    fmt: &dyn Fn(f64) -> String,
+) -> String {
+    let (w, h, left, right, top, bottom) = (640.0, 260.0, 56.0, 16.0, 16.0, 40.0);
+    let max = points
+        .iter()
+        .filter_map(|p| p.1)
+        .chain(target)
+        .fold(0.0_f64, f64::max)
+        .max(1e-9)
+        * 1.15;
+    let n = points.len().max(2) as f64;
+    let x = |i: usize| left + (i as f64 + 0.5) / n * (w - left - right);
+    let y = |v: f64| h - bottom - v / max * (h - top - bottom);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" class="trend-chart" role="img" aria-label="Diễn biến theo kỳ">"##
+    );
+    for k in 0..=4 {
+        let v = max * f64::from(k) / 4.0;
+        let py = y(v);
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" y1="{py:.1}" x2="{:.1}" y2="{py:.1}" stroke="#d5dcd7"/><text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end" fill="#545e58">{}</text>"##,
+            w - right,
+            left - 6.0,
+            py + 4.0,
+            fmt(v)
+        );
+    }
+    if let Some(t) = target {
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" y1="{0:.1}" x2="{1:.1}" y2="{0:.1}" stroke="#b3261e" stroke-dasharray="6 4"/><text x="{1:.1}" y="{2:.1}" font-size="11" text-anchor="end" fill="#b3261e">Chỉ tiêu {3}</text>"##,
+            y(t),
+            w - right,
+            y(t) - 4.0,
+            fmt(t)
+        );
+    }
+    let mut d = String::new();
+    for (i, (label, v)) in points.iter().enumerate() {
+        let _ = write!(
+            s,
+            r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#545e58">{label}</text>"##,
+            x(i),
+            h - bottom + 16.0
+        );
+        if let Some(v) = v {
+            let _ = write!(
+                d,
+                "{}{:.1},{:.1}",
+                if d.is_empty() { "M" } else { " L" },
+                x(i),
+                y(*v)
+            );
+        }
+    }
+    if !d.is_empty() {
+        let _ = write!(
+            s,
+            r##"<path d="{d}" fill="none" stroke="#0b57d0" stroke-width="2"/>"##
+        );
+    }
+    for (i, (label, v)) in points.iter().enumerate() {
+        if let Some(v) = v {
+            let _ = write!(
+                s,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="4" fill="#0b57d0"><title>{label}: {}</title></circle>"##,
+                x(i),
+                y(*v),
+                fmt(*v)
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// Horizontal bars ranking sub-units: (name, value, status class `met`/`not_met`/…),
+/// largest first as given.
+pub fn ranking_svg(rows: &[(String, f64, String)], fmt: &dyn Fn(f64) -> String) -> String {
+    let row_h = 22.0;
+    let (w, left, right) = (640.0, 220.0, 80.0);
+    let h = row_h * rows.len().max(1) as f64 + 8.0;
+    let max = rows.iter().map(|r| r.1).fold(0.0_f64, f64::max).max(1e-9);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" class="ranking-chart" role="img" aria-label="Xếp hạng các đơn vị">"##
+    );
+    for (i, (name, v, status)) in rows.iter().enumerate() {
+        let top = 4.0 + i as f64 * row_h;
+        let bw = v / max * (w - left - right);
+        let colour = match status.as_str() {
+            "met" => "#1b7f3b",
+            "not_met" => "#b3261e",
+            _ => "#6b7a72",
+        };
+        let name = name.replace('&', "&amp;").replace('<', "&lt;");
+        let _ = write!(
+            s,
+            r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end" fill="#1c2420">{name}</text><rect x="{left}" y="{:.1}" width="{bw:.1}" height="{:.1}" fill="{colour}"><title>{name}: {}</title></rect><text x="{:.1}" y="{:.1}" font-size="12" fill="#1c2420">{}</text>"##,
+            left - 6.0,
+            top + 15.0,
+            top + 3.0,
+            row_h - 6.0,
+            fmt(*v),
+            left + bw + 4.0,
+            top + 15.0,
+            fmt(*v)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,5 +428,34 @@ mod tests {
         let svg = growth_chart_svg(Chart::WeightForHeight, Sex::Female, &[(95.3, 13.4)]);
         assert!(svg.contains("cân nặng theo chiều cao") && svg.contains("95,3 cm: 13,4 kg"));
         assert!(svg.contains(">65<") && svg.contains(">120<"));
+    }
+
+    #[test]
+    fn trend_and_ranking_charts() {
+        let fmt = |v: f64| format!("{v:.1}").replace('.', ",");
+        let svg = trend_svg(
+            &[
+                ("2024".into(), Some(4.0)),
+                ("2025".into(), None),
+                ("2026".into(), Some(3.0)),
+            ],
+            Some(3.5),
+            &fmt,
+        );
+        assert_eq!(
+            svg.matches("<circle").count(),
+            2,
+            "no point without a value"
+        );
+        assert!(svg.contains("Chỉ tiêu 3,5") && svg.contains(">2025<"));
+        let svg = ranking_svg(
+            &[
+                ("Xã <A>".into(), 10.0, "not_met".into()),
+                ("Xã B".into(), 5.0, "met".into()),
+            ],
+            &fmt,
+        );
+        assert_eq!(svg.matches("<rect").count(), 2);
+        assert!(svg.contains("Xã &lt;A>") && svg.contains("#b3261e"));
     }
 }

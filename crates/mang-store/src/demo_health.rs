@@ -2,7 +2,9 @@
 //! for the children under five already generated, births with newborn care, vaccine doses
 //! with realistic delays and misses, vitamin A, weighings with a realistic share of
 //! stunting and underweight (values drawn as WHO z-scores and turned into kilograms and
-//! centimetres through the WHO tables), a few injuries and periodic check-ups. Synthetic
+//! centimetres through the WHO tables), a few deaths (about 6 per 1.000 infants, fewer
+//! after the first year; the record moves to "died"), a few injuries and periodic
+//! check-ups. Synthetic
 //! only; deterministic for a seed and date; written once (a second run adds nothing).
 
 use crate::dialect::{ColType, json_col, json_rows_source};
@@ -23,6 +25,7 @@ pub struct HealthDemo {
     pub measurements: usize,
     pub injuries: usize,
     pub checks: usize,
+    pub deaths: usize,
 }
 
 fn normal(rng: &mut StdRng) -> f64 {
@@ -83,11 +86,45 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
         out.children += kids.len();
         let (mut births, mut doses, mut weighings, mut injuries, mut checks) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut deaths = Vec::new();
         for k in &kids {
             let mut rng =
                 StdRng::seed_from_u64(seed ^ (k.id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let scope = serde_json::json!([k.path.0, k.path.1, k.path.2]);
             let age = (as_of - k.birth).whole_days();
+            // Deaths in the last year: infants mostly (perinatal causes, pneumonia), a few
+            // older children (drowning, traffic). Nothing else is recorded for them.
+            let p_death = if age < 365 { 0.006 } else { 0.0006 };
+            if rng.random::<f64>() < p_death {
+                let back = rng.random_range(0..age.clamp(1, 330));
+                let day = as_of - Duration::days(back);
+                let age_days = (day - k.birth).whole_days().max(0);
+                let cause = match (age_days, rng.random_range(0..10)) {
+                    (0..=27, 0..=6) => "perinatal",
+                    (0..=27, _) => "congenital",
+                    (28..=364, 0..=4) => "pneumonia",
+                    (28..=364, 5..=6) => "diarrhoea",
+                    (28..=364, _) => "other_infection",
+                    (_, 0..=4) => "drowning",
+                    (_, 5..=6) => "traffic",
+                    _ => "other_injury",
+                };
+                deaths.push(serde_json::json!([
+                    k.id,
+                    day.to_string(),
+                    k.birth.to_string(),
+                    age_days,
+                    if k.sex == Sex::Female {
+                        "female"
+                    } else {
+                        "male"
+                    },
+                    cause,
+                    if age_days < 28 { "facility" } else { "home" },
+                    scope
+                ]));
+                continue;
+            }
             // Doses: most on time, some late, some missed; the first missed dose of a vaccine
             // stops its series (as in life).
             let careless = rng.random::<f64>() < 0.08;
@@ -148,6 +185,25 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
                         scope
                     ]));
                 }
+                // The round before (twice a year), if the child was old enough then.
+                let before = if half_start == 1 {
+                    Date::from_calendar_date(as_of.year() - 1, time::Month::December, 1)
+                } else {
+                    Date::from_calendar_date(as_of.year(), time::Month::June, 1)
+                };
+                if let Ok(before) = before
+                    && epi::vitamin_a_eligible(k.birth, before)
+                    && rng.random::<f64>() < 0.9
+                {
+                    doses.push(serde_json::json!([
+                        k.id,
+                        epi::VITAMIN_A,
+                        1,
+                        before.to_string(),
+                        "Trạm y tế xã",
+                        scope
+                    ]));
+                }
             }
             // Births: for the youngest (recorded since the health module came).
             if age < 365 {
@@ -169,10 +225,10 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
                             .iter()
                             .any(|g| g.antigen == "hepb0" && (g.date - k.birth).whole_days() <= 1)
                     ),
-                    if rng.random::<f64>() < 0.8 {
-                        "g6pd,hypothyroidism"
-                    } else {
-                        ""
+                    match rng.random_range(0..100) {
+                        0..=69 => "hypothyroidism,g6pd,cah,pku,galactosemia",
+                        70..=89 => "g6pd,hypothyroidism",
+                        _ => "",
                     },
                     scope
                 ]));
@@ -302,6 +358,15 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
         &injuries,
     )
     .await?;
+        out.deaths += write(
+            format!(
+                "INSERT INTO child_deaths (child_id, death_date, birth_date, age_days, sex, cause, place, note, recorded_by, province_code, commune_code, village_code, created_at) \
+                 SELECT {}, {}, {}, {}, {}, {}, {}, NULL, 'demo', {}, $2 FROM {src}",
+                c(0, Int), c(1, Text), c(2, Text), c(3, Int), c(4, Text), c(5, Text), c(6, Text), scope_cols(7)
+            ),
+            &deaths,
+        )
+        .await?;
         out.checks += write(
         format!(
             "INSERT INTO child_health_checks (child_id, checked_on, result, note, recorded_by, province_code, commune_code, village_code, created_at) \
@@ -311,6 +376,15 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
         &checks,
     )
     .await?;
+        for part in deaths.chunks(500) {
+            let ids: Vec<String> = part.iter().map(|d| d[0].to_string()).collect();
+            sqlx::query(AssertSqlSafe(format!(
+                "UPDATE children SET status = 'died' WHERE id IN ({})",
+                ids.join(",")
+            )))
+            .execute(&mut *tx)
+            .await?;
+        }
     }
     tx.commit().await?;
     Ok(out)

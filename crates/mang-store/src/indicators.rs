@@ -266,135 +266,34 @@ pub async fn compute(
         );
     }
 
-    // Fully immunised before 12 months: the children whose first birthday falls in the
-    // period (and has passed), by the schedule's rules.
-    let (c_from, c_to) = (years_before(s, 1), years_before(r, 1));
-    if c_to >= c_from {
-        let kids = sqlx::query(
-            "SELECT id, commune_code, birth_date FROM children WHERE province_code = $1 \
-             AND status <> 'merged' AND birth_date >= $2 AND birth_date <= $3",
-        )
-        .bind(province.to_owned())
-        .bind(c_from.to_string())
-        .bind(c_to.to_string())
-        .fetch_all(pool)
-        .await?;
-        let doses = sqlx::query(
-            "SELECT d.child_id, d.antigen, d.dose, d.given_on FROM child_doses d \
-             JOIN children c ON c.id = d.child_id WHERE c.province_code = $1 AND c.status <> 'merged' \
-             AND c.birth_date >= $2 AND c.birth_date <= $3 AND d.antigen <> 'vitamin_a'",
-        )
-        .bind(province.to_owned())
-        .bind(c_from.to_string())
-        .bind(c_to.to_string())
-        .fetch_all(pool)
-        .await?;
-        let mut given: HashMap<i64, Vec<Given>> = HashMap::new();
-        for d in &doses {
-            if let Some(date) = parse_date(&d.get::<String, _>("given_on")) {
-                given.entry(d.get("child_id")).or_default().push(Given {
-                    antigen: d.get("antigen"),
-                    dose: u8::try_from(d.get::<i64, _>("dose")).unwrap_or(0),
-                    date,
-                });
-            }
-        }
-        for k in &kids {
-            let Some(birth) = parse_date(&k.get::<String, _>("birth_date")) else {
-                continue;
-            };
-            let id: i64 = k.get("id");
-            let c: String = k.get("commune_code");
-            let full = immunization::fully_immunised_under_1(
-                birth,
-                given.get(&id).map_or(&[][..], Vec::as_slice),
-            );
-            acc.add(
-                &c,
-                "fully_immunized_under1_pct",
-                f64::from(u8::from(full)),
-                Some(1.0),
-            );
-        }
+    for (c, _, full) in immunisation_rows(store, province, None, s, r).await? {
+        acc.add(
+            &c,
+            "fully_immunized_under1_pct",
+            f64::from(u8::from(full)),
+            Some(1.0),
+        );
     }
-
-    // Nutrition: each child's latest measurement in the period, under 60 months.
-    let rows = sqlx::query(
-        "SELECT m.id, m.child_id, m.commune_code, c.sex, c.birth_date, m.measured_on, m.weight_kg, \
-         m.lenhei_cm, m.measure, m.oedema FROM child_measurements m JOIN children c ON c.id = m.child_id \
-         WHERE m.province_code = $1 AND c.status <> 'merged' AND m.measured_on >= $2 AND m.measured_on <= $3",
-    )
-    .bind(province.to_owned())
-    .bind(ss.clone())
-    .bind(es.clone())
-    .fetch_all(pool)
-    .await?;
-    let mut latest: HashMap<i64, &sqlx::any::AnyRow> = HashMap::new();
-    for row in &rows {
-        let child: i64 = row.get("child_id");
-        let key =
-            |r: &sqlx::any::AnyRow| (r.get::<String, _>("measured_on"), r.get::<i64, _>("id"));
-        match latest.get(&child) {
-            Some(prev) if key(prev) >= key(row) => {}
-            _ => {
-                latest.insert(child, row);
-            }
-        }
-    }
-    for row in latest.values() {
-        let (Some(birth), Some(date)) = (
-            parse_date(&row.get::<String, _>("birth_date")),
-            parse_date(&row.get::<String, _>("measured_on")),
-        ) else {
-            continue;
-        };
-        let sex = if row.get::<String, _>("sex") == "female" {
-            mang_domain::anthro::Sex::Female
-        } else {
-            mang_domain::anthro::Sex::Male
-        };
-        let m = GrowthMeasurement {
-            date,
-            weight_kg: row.get("weight_kg"),
-            lenhei_cm: row.get("lenhei_cm"),
-            measure: mang_domain::anthro::Measure::parse(&row.get::<String, _>("measure"))
-                .unwrap_or_default(),
-            oedema: row.get::<i64, _>("oedema") == 1,
-            muac_cm: None,
-            headc_cm: None,
-        };
-        let a = growth::assess(sex, birth, &m);
-        let c: String = row.get("commune_code");
-        let deficit = |d: Option<Deficit>| d.map(|d| f64::from(u8::from(d != Deficit::No)));
-        if let Some(v) = deficit(a.nutrition.underweight) {
-            acc.add(&c, "underweight_under5_pct", v, Some(1.0));
-        }
-        if let Some(v) = deficit(a.nutrition.stunting) {
-            acc.add(&c, "stunting_under5_pct", v, Some(1.0));
-        }
-        if let Some(v) = deficit(a.nutrition.wasting) {
-            acc.add(&c, "wasting_under5_pct", v, Some(1.0));
-        }
-        if let Some(x) = a.nutrition.overweight {
-            acc.add(
-                &c,
-                "overweight_obesity_under5_pct",
-                f64::from(u8::from(x != Excess::No)),
-                Some(1.0),
-            );
+    for (c, _, n) in nutrition_rows(store, province, None, s, e).await? {
+        for (id, yes) in nutrition_flags(&n) {
+            acc.add(&c, id, f64::from(u8::from(yes)), Some(1.0));
         }
     }
 
     // Vitamin A: children 6–35 months at the reference date with a dose in every
-    // half-year of the period (twice in a year).
+    // campaign round of the period that has come (around 1/6 and 1/12; twice in a year).
     let halves: HashSet<(i32, u8)> = {
         let mut h = HashSet::new();
-        let mut d = s;
-        while d <= e {
-            h.insert(immunization::half_year(d));
-            d += Duration::days(28);
+        for year in s.year()..=e.year() {
+            for (half, month) in [(1u8, time::Month::June), (2, time::Month::December)] {
+                if let Ok(round) = Date::from_calendar_date(year, month, 1)
+                    && round >= s
+                    && round <= r
+                {
+                    h.insert((year, half));
+                }
+            }
         }
-        h.insert(immunization::half_year(e));
         h
     };
     let rows = sqlx::query(
@@ -418,7 +317,7 @@ pub async fn compute(
         }
     }
     for ((_, c), got) in &vit {
-        if halves.iter().all(|h| got.contains(h)) {
+        if !halves.is_empty() && halves.iter().all(|h| got.contains(h)) {
             acc.add(c, "vitamin_a_6_35m_twice_yearly_pct", 1.0, None);
         }
     }
@@ -526,6 +425,191 @@ pub async fn compute(
         );
     }
     Ok(out)
+}
+
+/// The four nutrition indicators a classification counts in: (indicator, in the
+/// numerator); indicators it cannot be computed for (no length, 60 months…) are left out.
+fn nutrition_flags(n: &mang_domain::anthro::Nutrition) -> Vec<(&'static str, bool)> {
+    let mut out = Vec::new();
+    let deficit = |d: Option<Deficit>| d.map(|d| d != Deficit::No);
+    if let Some(y) = deficit(n.underweight) {
+        out.push(("underweight_under5_pct", y));
+    }
+    if let Some(y) = deficit(n.stunting) {
+        out.push(("stunting_under5_pct", y));
+    }
+    if let Some(y) = deficit(n.wasting) {
+        out.push(("wasting_under5_pct", y));
+    }
+    if let Some(x) = n.overweight {
+        out.push(("overweight_obesity_under5_pct", x != Excess::No));
+    }
+    out
+}
+
+/// The children whose first birthday falls in [`s`, first birthday ≤ `r`] (the cohort of
+/// indicator 8), with whether they were fully immunised before it: (commune, child, yes).
+async fn immunisation_rows(
+    store: &Store,
+    province: &str,
+    commune: Option<&str>,
+    s: Date,
+    r: Date,
+) -> Result<Vec<(String, i64, bool)>> {
+    let (c_from, c_to) = (years_before(s, 1), years_before(r, 1));
+    if c_to < c_from {
+        return Ok(Vec::new());
+    }
+    let kids = sqlx::query(
+        "SELECT id, commune_code, birth_date FROM children WHERE province_code = $1 \
+         AND ($4 = '' OR commune_code = $4) AND status <> 'merged' AND birth_date >= $2 AND birth_date <= $3",
+    )
+    .bind(province.to_owned())
+    .bind(c_from.to_string())
+    .bind(c_to.to_string())
+    .bind(commune.unwrap_or("").to_owned())
+    .fetch_all(store.pool())
+    .await?;
+    let doses = sqlx::query(
+        "SELECT d.child_id, d.antigen, d.dose, d.given_on FROM child_doses d \
+         JOIN children c ON c.id = d.child_id WHERE c.province_code = $1 AND ($4 = '' OR c.commune_code = $4) \
+         AND c.status <> 'merged' AND c.birth_date >= $2 AND c.birth_date <= $3 AND d.antigen <> 'vitamin_a'",
+    )
+    .bind(province.to_owned())
+    .bind(c_from.to_string())
+    .bind(c_to.to_string())
+    .bind(commune.unwrap_or("").to_owned())
+    .fetch_all(store.pool())
+    .await?;
+    let mut given: HashMap<i64, Vec<Given>> = HashMap::new();
+    for d in &doses {
+        if let Some(date) = parse_date(&d.get::<String, _>("given_on")) {
+            given.entry(d.get("child_id")).or_default().push(Given {
+                antigen: d.get("antigen"),
+                dose: u8::try_from(d.get::<i64, _>("dose")).unwrap_or(0),
+                date,
+            });
+        }
+    }
+    Ok(kids
+        .iter()
+        .filter_map(|k| {
+            let birth = parse_date(&k.get::<String, _>("birth_date"))?;
+            let id: i64 = k.get("id");
+            let full = immunization::fully_immunised_under_1(
+                birth,
+                given.get(&id).map_or(&[][..], Vec::as_slice),
+            );
+            Some((k.get("commune_code"), id, full))
+        })
+        .collect())
+}
+
+/// Each child's latest measurement in [`s`, `e`], classified (WHO 2006): (commune,
+/// child, nutrition status).
+async fn nutrition_rows(
+    store: &Store,
+    province: &str,
+    commune: Option<&str>,
+    s: Date,
+    e: Date,
+) -> Result<Vec<(String, i64, mang_domain::anthro::Nutrition)>> {
+    let rows = sqlx::query(
+        "SELECT m.id, m.child_id, m.commune_code, c.sex, c.birth_date, m.measured_on, m.weight_kg, \
+         m.lenhei_cm, m.measure, m.oedema FROM child_measurements m JOIN children c ON c.id = m.child_id \
+         WHERE m.province_code = $1 AND ($4 = '' OR m.commune_code = $4) AND c.status <> 'merged' \
+         AND m.measured_on >= $2 AND m.measured_on <= $3",
+    )
+    .bind(province.to_owned())
+    .bind(s.to_string())
+    .bind(e.to_string())
+    .bind(commune.unwrap_or("").to_owned())
+    .fetch_all(store.pool())
+    .await?;
+    let key = |r: &sqlx::any::AnyRow| (r.get::<String, _>("measured_on"), r.get::<i64, _>("id"));
+    let mut latest: HashMap<i64, &sqlx::any::AnyRow> = HashMap::new();
+    for row in &rows {
+        let child: i64 = row.get("child_id");
+        match latest.get(&child) {
+            Some(prev) if key(prev) >= key(row) => {}
+            _ => {
+                latest.insert(child, row);
+            }
+        }
+    }
+    let mut out: Vec<(String, i64, mang_domain::anthro::Nutrition)> = latest
+        .into_iter()
+        .filter_map(|(child, row)| {
+            let birth = parse_date(&row.get::<String, _>("birth_date"))?;
+            let date = parse_date(&row.get::<String, _>("measured_on"))?;
+            let sex = if row.get::<String, _>("sex") == "female" {
+                mang_domain::anthro::Sex::Female
+            } else {
+                mang_domain::anthro::Sex::Male
+            };
+            let m = GrowthMeasurement {
+                date,
+                weight_kg: row.get("weight_kg"),
+                lenhei_cm: row.get("lenhei_cm"),
+                measure: mang_domain::anthro::Measure::parse(&row.get::<String, _>("measure"))
+                    .unwrap_or_default(),
+                oedema: row.get::<i64, _>("oedema") == 1,
+                muac_cm: None,
+                headc_cm: None,
+            };
+            Some((
+                row.get("commune_code"),
+                child,
+                growth::assess(sex, birth, &m).nutrition,
+            ))
+        })
+        .collect();
+    out.sort_by_key(|(_, id, _)| *id);
+    Ok(out)
+}
+
+/// Indicators whose children can be listed (the drill-down to the children behind a
+/// number), for users who may read child records.
+pub const LISTABLE: &[&str] = &[
+    "fully_immunized_under1_pct",
+    "underweight_under5_pct",
+    "stunting_under5_pct",
+    "wasting_under5_pct",
+    "overweight_obesity_under5_pct",
+];
+
+/// The children behind an indicator in one commune and period: every child of the
+/// denominator with whether it is in the numerator (child id, yes). Only for
+/// [`LISTABLE`] indicators; the caller checks the scope and audits the list.
+pub async fn members(
+    store: &Store,
+    province: &str,
+    commune: &str,
+    indicator: &str,
+    period: &Period,
+    now: OffsetDateTime,
+) -> Result<Vec<(i64, bool)>> {
+    let today = now.to_offset(mang_domain::cases::VN).date();
+    let r = reference_date(period, today);
+    let (s, e) = (period.start(), period.end().min(today.max(period.start())));
+    Ok(match indicator {
+        "fully_immunized_under1_pct" => immunisation_rows(store, province, Some(commune), s, r)
+            .await?
+            .into_iter()
+            .map(|(_, id, yes)| (id, yes))
+            .collect(),
+        id if LISTABLE.contains(&id) => nutrition_rows(store, province, Some(commune), s, e)
+            .await?
+            .into_iter()
+            .filter_map(|(_, child, n)| {
+                nutrition_flags(&n)
+                    .into_iter()
+                    .find(|(i, _)| *i == id)
+                    .map(|(_, yes)| (child, yes))
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
 }
 
 /// Sum communes' values (numerators and denominators) into one value per indicator.

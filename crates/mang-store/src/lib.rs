@@ -25,6 +25,7 @@ pub mod life;
 pub mod merge;
 pub mod password;
 pub mod registry;
+pub mod scorecard;
 mod sql;
 pub mod testing;
 pub mod units;

@@ -1314,3 +1314,58 @@ pub async fn quality(
     tx.commit().await?;
     Ok(checks)
 }
+
+/// Children by id (the children behind an indicator): those inside the caller's scope,
+/// as (id, full name, birth date dd/mm/yyyy, village name). One audit entry lists them
+/// with `reason` (what the list is for).
+pub async fn summaries_by_ids(
+    store: &Store,
+    scoped: &Scoped<ViewChildRecord>,
+    ids: &[i64],
+    reason: &str,
+) -> Result<Vec<(i64, String, String, String)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT c.id, c.full_name, c.birth_date, c.province_code, c.commune_code, c.village_code, \
+             vu.name AS village_name FROM children c LEFT JOIN admin_units vu ON vu.code = c.village_code \
+             WHERE c.id IN ({list})"
+        )))
+        .fetch_all(store.pool())
+        .await?;
+        for r in rows {
+            let path = UnitPath {
+                province: r.get("province_code"),
+                commune: r.get("commune_code"),
+                village: r.get("village_code"),
+            };
+            if scoped.scope().contains(&path) {
+                out.push((
+                    r.get("id"),
+                    r.get("full_name"),
+                    mang_domain::vi::iso_date(&r.get::<String, _>("birth_date")),
+                    r.get::<Option<String>, _>("village_name")
+                        .unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    let mut tx = store.begin_write().await?;
+    audit::append(
+        &mut tx,
+        &Actor::from(scoped.actor()),
+        &scoped.scope().path,
+        "view",
+        "child_list",
+        scoped.scope().code.as_str(),
+        serde_json::json!({ "reason": reason, "rows": out.len(), "ids": out.iter().map(|c| c.0).collect::<Vec<_>>() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}

@@ -409,3 +409,12 @@ pub async fn communes_of(store: &Store, province: &str) -> Result<Vec<Unit>> {
         .await?;
     Ok(rows.iter().map(Unit::from_row).collect())
 }
+
+/// All provinces, in code order.
+pub async fn provinces(store: &Store) -> Result<Vec<Unit>> {
+    let sql = format!("SELECT {UNIT_COLS} FROM admin_units WHERE level = 'province' ORDER BY code");
+    let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
+        .fetch_all(store.pool())
+        .await?;
+    Ok(rows.iter().map(Unit::from_row).collect())
+}

@@ -451,7 +451,8 @@ async fn every_computed_indicator_matches_the_hand_computed_world() {
         ("stunting_under5_pct", v(1.0, 3.0)),        // a6
         ("wasting_under5_pct", v(0.0, 3.0)),
         ("overweight_obesity_under5_pct", v(1.0, 3.0)), // a8
-        ("vitamin_a_6_35m_twice_yearly_pct", v(1.0, 4.0)), // a4
+        // By 26/11 only the June round has come: a4 and a5 took it.
+        ("vitamin_a_6_35m_twice_yearly_pct", v(2.0, 4.0)),
         ("under5_periodic_checkup_pct", v(1.0, 7.0)),   // a6
         ("free_health_insurance_under6_pct", v(1.0, 7.0)), // a1
         ("birth_registration_under5_pct", v(6.0, 7.0)), // all but a3
@@ -511,6 +512,15 @@ async fn every_computed_indicator_matches_the_hand_computed_world() {
     assert!((imr - 400.0).abs() < 1e-9);
     // Other communes: nothing at all.
     assert_eq!(got.len(), 2);
+    // After the year, both rounds count: only a4 took vitamin A twice; at 31/12 a3 (born
+    // 01/06/2026) is 6 months old too, so 1 of 5.
+    let after = indicators::compute(&store, "31", &period, datetime!(2027-01-05 03:00 UTC))
+        .await
+        .unwrap();
+    assert_eq!(
+        after[&a].get("vitamin_a_6_35m_twice_yearly_pct"),
+        Some(&v(1.0, 5.0))
+    );
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ mod health_api;
 mod health_pages;
 mod household_api;
 mod household_pages;
+mod indicator_pages;
 mod life_api;
 mod life_pages;
 mod merge_pages;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub throttle: Arc<auth::Throttle>,
     pub reports: Arc<exchange::Reports>,
     pub jobs: Arc<exchange::Jobs>,
+    /// Indicator values per province and period, until the province's data changes.
+    pub indicators: Arc<mang_store::indicators::Cache>,
 }
 
 /// The whole application as a router (tests mount it on port 0).
@@ -44,6 +47,7 @@ pub fn app(store: Store) -> Router {
         throttle: Arc::new(auth::Throttle::default()),
         reports: Arc::new(exchange::Reports::default()),
         jobs: Arc::new(exchange::Jobs::default()),
+        indicators: Arc::new(mang_store::indicators::Cache::default()),
     };
     use axum::http::{HeaderName, HeaderValue, header};
     Router::new()
@@ -53,6 +57,7 @@ pub fn app(store: Store) -> Router {
         .merge(household_pages::routes())
         .merge(health_pages::routes())
         .merge(cases_pages::routes())
+        .merge(indicator_pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_handler))
         .route("/healthz", get(|| async { "ok" }))

@@ -79,7 +79,7 @@ pub(crate) fn layout(u: &SignedIn, current: &str) -> Layout {
         "/immunization",
         p.may(Action::ViewChildRecord),
     );
-    item("Chỉ tiêu", "", true);
+    item("Chỉ tiêu", "/indicators", p.may(Action::ViewAggregates));
     item("Kế hoạch & báo cáo", "", true);
     item("Người dùng", "/users", p.may(Action::ManageUsers));
     item(

@@ -514,13 +514,14 @@ async fn run_demo(
         let h = mang_store::demo_health::run(&store, province, seed, as_of).await?;
         if h.children > 0 {
             println!(
-                "Dữ liệu y tế mẫu cho {} trẻ dưới 5 tuổi: {} lần sinh, {} mũi tiêm và vitamin A, {} lần cân đo, {} tai nạn, {} lần khám ({} giây).",
+                "Dữ liệu y tế mẫu cho {} trẻ dưới 5 tuổi: {} lần sinh, {} mũi tiêm và vitamin A, {} lần cân đo, {} tai nạn, {} lần khám, {} trẻ tử vong ({} giây).",
                 mang_domain::vi::number(h.children as i64),
                 mang_domain::vi::number(h.births as i64),
                 mang_domain::vi::number(h.doses as i64),
                 mang_domain::vi::number(h.measurements as i64),
                 mang_domain::vi::number(h.injuries as i64),
                 mang_domain::vi::number(h.checks as i64),
+                mang_domain::vi::number(h.deaths as i64),
                 format!("{:.1}", t.elapsed().as_secs_f64()).replace('.', ",")
             );
         }
