@@ -453,7 +453,7 @@ async fn every_computed_indicator_matches_the_hand_computed_world() {
         ("overweight_obesity_under5_pct", v(1.0, 3.0)), // a8
         // By 26/11 only the June round has come: a4 and a5 took it.
         ("vitamin_a_6_35m_twice_yearly_pct", v(2.0, 4.0)),
-        ("under5_periodic_checkup_pct", v(1.0, 7.0)),   // a6
+        ("under5_periodic_checkup_pct", v(1.0, 7.0)), // a6
         ("free_health_insurance_under6_pct", v(1.0, 7.0)), // a1
         ("birth_registration_under5_pct", v(6.0, 7.0)), // all but a3
         ("cnsc_prevalence_pct", v(0.0, 7.0)),

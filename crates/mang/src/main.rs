@@ -114,6 +114,21 @@ enum Command {
     },
     /// Print the OpenAPI document of the JSON API.
     ExportOpenapi,
+    /// Indicators of a unit and period, one row per indicator of the catalogue:
+    /// `indicator_id, unit_code, period, numerator, denominator, value, target, status`.
+    Indicators {
+        #[command(flatten)]
+        db: DbArg,
+        /// Unit code: `VN`, a province (`31`) or a commune (`10507`)
+        #[arg(long)]
+        unit: String,
+        /// Period as DHIS2 writes it: `2026`, `2026S1`, `2026S2`, `2026Q1`, `202603`
+        #[arg(long)]
+        period: String,
+        /// `csv` (default) or `json`
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
     /// Child-protection cases: the daily summary of cases near or past a deadline.
     Cases {
         #[command(subcommand)]
@@ -265,6 +280,73 @@ enum CasesCommand {
         #[arg(long)]
         at: Option<String>,
     },
+}
+
+async fn indicators_cmd(db: &str, unit: &str, period: &str, format: &str) -> Result<()> {
+    let period = mang_domain::targets::Period::parse(period).with_context(|| {
+        format!("kỳ không hợp lệ «{period}» (ví dụ 2026, 2026S1, 2026Q1, 202603)")
+    })?;
+    if !matches!(format, "csv" | "json") {
+        bail!("định dạng không hợp lệ «{format}»: dùng csv hoặc json");
+    }
+    let store = Store::open(db, OpenMode::Existing).await?;
+    let u = mang_store::units::get(&store, unit)
+        .await
+        .with_context(|| format!("không có đơn vị mã «{unit}»"))?;
+    let cache = mang_store::indicators::Cache::default();
+    let b =
+        mang_store::scorecard::board(&store, &cache, &u, &period, time::OffsetDateTime::now_utc())
+            .await?;
+    store.close().await;
+    let rows: Vec<serde_json::Value> = b
+        .figures
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "indicator_id": f.indicator_id,
+                "unit_code": b.unit_code,
+                "period": b.period,
+                "numerator": f.numerator,
+                "denominator": f.denominator,
+                "value": f.value.map(|v| (v * 1e6).round() / 1e6),
+                "target": f.target_text,
+                "status": f.status,
+            })
+        })
+        .collect();
+    if format == "json" {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    let mut w = csv::Writer::from_writer(std::io::stdout());
+    w.write_record([
+        "indicator_id",
+        "unit_code",
+        "period",
+        "numerator",
+        "denominator",
+        "value",
+        "target",
+        "status",
+    ])?;
+    let num = |v: &serde_json::Value| match v.as_f64() {
+        Some(x) => format!("{x}"),
+        None => String::new(),
+    };
+    for r in &rows {
+        w.write_record([
+            r["indicator_id"].as_str().unwrap_or_default().to_owned(),
+            r["unit_code"].as_str().unwrap_or_default().to_owned(),
+            r["period"].as_str().unwrap_or_default().to_owned(),
+            num(&r["numerator"]),
+            num(&r["denominator"]),
+            num(&r["value"]),
+            r["target"].as_str().unwrap_or_default().to_owned(),
+            r["status"].as_str().unwrap_or_default().to_owned(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
 async fn cases_due(db: &str, province: Option<&str>, at: Option<&str>) -> Result<()> {
@@ -433,6 +515,12 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Healthcheck { addr } => healthcheck(&addr).await,
         Command::Anthro(args) => anthro_cmd::run(args),
+        Command::Indicators {
+            db,
+            unit,
+            period,
+            format,
+        } => indicators_cmd(&db.db, &unit, &period, &format).await,
         Command::Cases {
             command: CasesCommand::Due { db, province, at },
         } => cases_due(&db.db, province.as_deref(), at.as_deref()).await,

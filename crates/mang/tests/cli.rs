@@ -544,6 +544,64 @@ fn demo_health_data_is_realistic_and_written_once() {
             (0.01..0.25).contains(&share),
             "overdue share {share:.3} of {total}"
         );
+        // `mang indicators`: one CSV row per catalogue indicator, the same figures as JSON.
+        let csv = mang(&[
+            "indicators",
+            "--db",
+            &db.location,
+            "--unit",
+            "31",
+            "--period",
+            "2026",
+        ]);
+        assert!(csv.status.success(), "{}", text(&csv));
+        let csv = String::from_utf8_lossy(&csv.stdout).to_string();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[0],
+            "indicator_id,unit_code,period,numerator,denominator,value,target,status"
+        );
+        assert_eq!(lines.len(), 61, "{csv}");
+        let stunting = lines
+            .iter()
+            .find(|l| l.starts_with("stunting_under5_pct,31,2026,"))
+            .unwrap();
+        assert!(
+            stunting.ends_with(",< 15%,not_met") || stunting.ends_with(",< 15%,met"),
+            "{stunting}"
+        );
+        let json = mang(&[
+            "indicators",
+            "--db",
+            &db.location,
+            "--unit",
+            "31",
+            "--period",
+            "2026",
+            "--format",
+            "json",
+        ]);
+        let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        let s = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["indicator_id"] == "stunting_under5_pct")
+            .unwrap();
+        let fields: Vec<&str> = stunting.split(',').collect();
+        assert_eq!(s["numerator"].as_f64().unwrap().to_string(), fields[3]);
+        assert_eq!(s["denominator"].as_f64().unwrap().to_string(), fields[4]);
+        let bad = mang(&[
+            "indicators",
+            "--db",
+            &db.location,
+            "--unit",
+            "31",
+            "--period",
+            "2026H1",
+        ]);
+        assert!(!bad.status.success());
+        assert!(text(&bad).contains("kỳ không hợp lệ"), "{}", text(&bad));
         let before = doses;
         store.close().await;
         let again = mang(&args);

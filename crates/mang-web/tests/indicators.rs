@@ -1,0 +1,234 @@
+//! Indicators through the pages and the API: the scorecard follows the data at once, a
+//! sub-unit drills down to the children behind a number only for those who may read
+//! child records, and another commune's figures are out of reach.
+
+mod common;
+
+use common::TestApp;
+use mang_store::demo::DEMO_PASSWORD;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn v(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or(Value::Null)
+}
+
+fn figure<'a>(board: &'a Value, id: &str) -> &'a Value {
+    board["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["indicator_id"] == id)
+        .unwrap()
+}
+
+fn year() -> String {
+    time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .year()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_death_or_measurement_shows_on_the_next_load() {
+    let app = TestApp::spawn(40).await;
+    let commune = app.demo_commune("yte").await;
+    let f = app.fixture(&commune, None, "CS").await;
+    let yte = app.api_for_demo("yte").await;
+    let tinh = app.api_for_demo("tinh").await;
+    let y = year();
+    // A child born this year, recorded through the API.
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .date();
+    let birth = time::Date::from_calendar_date(today.year(), time::Month::January, 2).unwrap();
+    let vn = |d: time::Date| format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year());
+    let (status, body) = yte
+        .send(
+            Method::POST,
+            &format!("/api/v1/households/{}/children", f.household_id),
+            Some(json!({ "full_name": "Ngô Văn Tí", "sex": "Nam", "birth_date": vn(birth) })),
+        )
+        .await;
+    let kid = if status == 201 {
+        v(&body)["id"].as_i64().unwrap()
+    } else {
+        // The health worker may not add children: the commune officer does.
+        let xa = app.api_for_demo("xa").await;
+        let (status, body) = xa
+            .send(
+                Method::POST,
+                &format!("/api/v1/households/{}/children", f.household_id),
+                Some(json!({ "full_name": "Ngô Văn Tí", "sex": "Nam", "birth_date": vn(birth) })),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        v(&body)["id"].as_i64().unwrap()
+    };
+    let board = |unit: String| {
+        let tinh = &tinh;
+        let y = y.clone();
+        async move {
+            let (status, body) = tinh
+                .get(&format!("/api/v1/indicators?unit={unit}&period={y}"))
+                .await;
+            assert_eq!(status, 200, "{body}");
+            v(&body)
+        }
+    };
+    let b0 = board(commune.clone()).await;
+    let imr0 = figure(&b0, "infant_mortality_rate").clone();
+    let uw0 = figure(&b0, "underweight_under5_pct").clone();
+    // A death of the child.
+    let (status, body) = yte
+        .send(
+            Method::POST,
+            &format!("/api/v1/children/{kid}/death"),
+            Some(json!({ "date": vn(birth + time::Duration::days(10)), "cause": "perinatal", "place": "facility" })),
+        )
+        .await;
+    assert!(status == 200 || status == 201, "{status} {body}");
+    let b1 = board(commune.clone()).await;
+    let imr1 = figure(&b1, "infant_mortality_rate");
+    assert_eq!(
+        imr1["numerator"].as_f64().unwrap(),
+        imr0["numerator"].as_f64().unwrap() + 1.0,
+        "{imr0} → {imr1}"
+    );
+    assert_eq!(
+        imr1["denominator"], imr0["denominator"],
+        "the birth still counts"
+    );
+    // The province's figure is the sum of its communes'.
+    let p = board("31".into()).await;
+    let sum: f64 = p["subunits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["figures"][1]["numerator"].as_f64())
+        .sum();
+    assert_eq!(
+        figure(&p, "infant_mortality_rate")["numerator"].as_f64(),
+        Some(sum)
+    );
+    // A measurement of an older child, far below −2 SD weight-for-age.
+    let older = f.child_id; // born 2019: too old; add a toddler
+    let _ = older;
+    let toddler_birth = today - time::Duration::days(700);
+    let xa = app.api_for_demo("xa").await;
+    let (status, body) = xa
+        .send(
+            Method::POST,
+            &format!("/api/v1/households/{}/children", f.household_id),
+            Some(
+                json!({ "full_name": "Ngô Thị Bé", "sex": "Nữ", "birth_date": vn(toddler_birth) }),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let toddler = v(&body)["id"].as_i64().unwrap();
+    let (status, body) = yte
+        .send(
+            Method::POST,
+            &format!("/api/v1/children/{toddler}/measurements"),
+            Some(json!({ "date": vn(today), "weight_kg": "7,0", "lenhei_cm": "80", "measure": "l", "oedema": "0" })),
+        )
+        .await;
+    assert!(status == 200 || status == 201, "{status} {body}");
+    let b2 = board(commune.clone()).await;
+    let uw2 = figure(&b2, "underweight_under5_pct");
+    assert_eq!(
+        uw2["numerator"].as_f64().unwrap_or(0.0),
+        uw0["numerator"].as_f64().unwrap_or(0.0) + 1.0,
+        "{uw0} → {uw2}"
+    );
+    // The page shows the same figure.
+    let b = app.browser("tinh", DEMO_PASSWORD).await;
+    let (status, page) = b
+        .get(&format!(
+            "/indicators/underweight_under5_pct?unit={commune}&period={y}"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(uw2["value_text"].as_str().unwrap()),
+        "value on the page"
+    );
+    assert!(
+        page.contains("id=\"to-children\""),
+        "the province officer may list the children"
+    );
+    let (status, page) = b
+        .get(&format!(
+            "/indicators/underweight_under5_pct/children?unit={commune}&period={y}"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Ngô Thị Bé"), "the child behind the number");
+    let listed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'child_list' AND detail LIKE '%indicator:underweight%'",
+    )
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(listed, 1, "the list is audited");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn who_sees_which_figures() {
+    let app = TestApp::spawn(30).await;
+    let a = app.demo_commune("xa").await;
+    let b = app.demo_commune("xa2").await;
+    let y = year();
+    // Leaders see the scorecard (aggregates), not the children behind it.
+    let leader = app.browser("lanhdao", DEMO_PASSWORD).await;
+    let (status, page) = leader.get(&format!("/indicators?unit=31&period={y}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("id=\"scorecard\"") && page.contains("Tỷ suất tử vong trẻ em dưới 1 tuổi")
+    );
+    let (_, page) = leader
+        .get(&format!(
+            "/indicators/underweight_under5_pct?unit={a}&period={y}"
+        ))
+        .await;
+    assert!(!page.contains("id=\"to-children\""));
+    let (status, _) = leader
+        .get(&format!(
+            "/indicators/underweight_under5_pct/children?unit={a}&period={y}"
+        ))
+        .await;
+    assert!(matches!(status, 403 | 404), "{status}");
+    // A commune officer sees their commune, not another one.
+    let xa = app.browser("xa", DEMO_PASSWORD).await;
+    let (status, _) = xa.get(&format!("/indicators?unit={a}&period={y}")).await;
+    assert_eq!(status, 200);
+    for path in [
+        format!("/indicators?unit={b}&period={y}"),
+        format!("/indicators/underweight_under5_pct?unit={b}&period={y}"),
+        format!("/indicators/underweight_under5_pct/children?unit={b}&period={y}"),
+        format!("/indicators?unit=31&period={y}"),
+    ] {
+        let (status, _) = xa.get(&path).await;
+        assert!(matches!(status, 403 | 404), "{path}: {status}");
+    }
+    let api = app.api_for_demo("xa").await;
+    let (status, _) = api.get(&format!("/api/v1/indicators?unit={b}")).await;
+    assert!(matches!(status, 403 | 404));
+    // A bad period is named.
+    let (status, body) = api
+        .get(&format!("/api/v1/indicators?unit={a}&period=2026H1"))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("Kỳ không hợp lệ"));
+    // The export.
+    let r = xa
+        .client
+        .get(app.url(&format!("/indicators/export.xlsx?unit={a}&period={y}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let tables = mang_docs::read_bytes("x.xlsx", &r.bytes().await.unwrap()).unwrap();
+    assert_eq!(tables[0].rows.len(), 61, "header and 60 indicators");
+}
