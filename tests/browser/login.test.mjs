@@ -198,10 +198,10 @@ async function main() {
   let loggedIn = null; // { context, page } after step 3 succeeds
 
   try {
-    await testCase('1 demo database (mang demo --children 3000 --seed 7)', async () => {
+    await testCase('1 demo database (mang demo --children 3000 --seed 7 --health)', async () => {
       assert(MANG_BIN, 'MANG_BIN is not set (path of the mang binary)');
       assert(existsSync(MANG_BIN), `MANG_BIN=${MANG_BIN} does not exist`);
-      await run(MANG_BIN, ['demo', '--db', db, '--children', '3000', '--seed', '7'], DEMO_TIMEOUT_MS);
+      await run(MANG_BIN, ['demo', '--db', db, '--children', '3000', '--seed', '7', '--health'], DEMO_TIMEOUT_MS);
       assert(existsSync(db), `mang demo exited 0 but ${db} does not exist`);
       demoOk = true;
     });
@@ -376,8 +376,13 @@ async function main() {
         const id = childPath.split('/')[2];
         const now = new Date();
         const today = `${String(now.getUTCDate()).padStart(2, '0')}/${String(now.getUTCMonth() + 1).padStart(2, '0')}/${now.getUTCFullYear()}`;
-        // A dose: BCG, today.
-        await page.selectOption('#d-vaccine', 'bcg:1');
+        // A dose the child is due for (the vaccination-day list's first, same session), today.
+        const me0 = await (await page.request.get(`${url}/api/v1/me`)).json();
+        const list0 = await (await page.request.get(`${url}/api/v1/units/${me0.unit_code}/immunization-due?period=month`)).json();
+        const mine0 = list0.find((c) => String(c.child_id) === id);
+        assert(mine0 && mine0.doses.length > 0, `child ${id} has no due dose in the list`);
+        const dose = `${mine0.doses[0].antigen}:${mine0.doses[0].dose}`;
+        await page.selectOption('#d-vaccine', dose);
         await page.fill('#d-date', today);
         await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#record-dose button[type=submit]')]);
         const doses = await page.locator('#doses').textContent();
@@ -398,7 +403,8 @@ async function main() {
         const me = await (await page.request.get(`${url}/api/v1/me`)).json();
         const list = await (await page.request.get(`${url}/api/v1/units/${me.unit_code}/immunization-due?period=month`)).json();
         const mine = list.find((c) => String(c.child_id) === id);
-        assert(!mine || !mine.doses.some((d) => d.antigen === 'bcg'), `BCG of child ${id} still due: ${JSON.stringify(mine).slice(0, 200)}`);
+        const [antigen, doseNo] = dose.split(':');
+        assert(!mine || !mine.doses.some((d) => d.antigen === antigen && String(d.dose) === doseNo), `${dose} of child ${id} still due: ${String(JSON.stringify(mine)).slice(0, 200)}`);
         await page.goto(`${url}/immunization?period=month`);
         assert(await page.locator('#due-list').count() === 1, 'the due-list page does not render');
         await page.screenshot({ path: join(OUT, 'health-360.png'), fullPage: true });
@@ -501,6 +507,40 @@ async function main() {
       } finally {
         await officer.context.close();
         await chairman.context.close();
+      }
+    });
+
+    await testCase('11 indicators: the province officer opens the scorecard, drills from a red cell to the commune and to the children behind it', async () => {
+      if (!demoOk || !url) throw new Skip('skipped: no server (steps 1–2 failed)');
+      const { context, page } = await newPhonePage(browser);
+      try {
+        await page.goto(`${url}/login`);
+        await submitLogin(page, 'tinh', PASSWORD);
+        await page.goto(`${url}/indicators?unit=31`);
+        assert(await page.locator('#scorecard').count() === 1, 'no scorecard on /indicators');
+        // A red cell: a commune whose underweight share misses the plan's target.
+        const red = page.locator('#scorecard td.cell-not_met[data-indicator="underweight_under5_pct"] a').first();
+        assert(await red.count() === 1, 'no red underweight cell in the scorecard');
+        const cellText = (await red.textContent()).trim();
+        await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), red.click()]);
+        assert(pathOf(page) === '/indicators/underweight_under5_pct', `the red cell opened ${page.url()}`);
+        const unit = new URL(page.url()).searchParams.get('unit');
+        assert(/^[0-9]{5}$/.test(unit), `the drill-down is not at a commune: ${page.url()}`);
+        const value = (await page.locator('#ind-value').textContent()).trim();
+        assert(value === cellText, `the commune page shows ${value}, the cell ${cellText}`);
+        assert(await page.locator('#trend').count() === 1 && await page.locator('.trend-chart').count() === 1, 'no trend');
+        // And down to the children behind the number.
+        await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#to-children')]);
+        const rows = page.locator('#indicator-children tbody tr[data-in="true"]');
+        const n = await rows.count();
+        assert(n > 0, 'no child in the numerator');
+        const first = rows.first().locator('a');
+        await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), first.click()]);
+        assert(pathOf(page).startsWith('/children/'), `the child link opened ${page.url()}`);
+        assert(await page.locator('#measurements').count() === 1, 'the child page has no measurements');
+        await page.screenshot({ path: join(OUT, 'indicators-360.png'), fullPage: false });
+      } finally {
+        await context.close();
       }
     });
   } finally {
