@@ -221,3 +221,66 @@ pub async fn due(db: &str, communes: usize) -> Result<()> {
     );
     Ok(())
 }
+
+/// `mang bench indicators`: the province scorecard (every indicator of the catalogue for
+/// the province and each of its communes, with targets and status) as the page builds it:
+/// cold (a fresh cache: every indicator computed from the records), warm (cached, only the
+/// data version read), and once more after a write (the cache thrown away).
+pub async fn indicators(db: &str, province: &str, period: &str, samples: usize) -> Result<()> {
+    let period = mang_domain::targets::Period::parse(period)
+        .with_context(|| format!("kỳ không hợp lệ «{period}»"))?;
+    let store = Store::open(db, OpenMode::Existing).await?;
+    let unit = mang_store::units::get(&store, province).await?;
+    let children: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children WHERE province_code = $1")
+        .bind(province.to_owned())
+        .fetch_one(store.pool())
+        .await?;
+    let cache = mang_store::indicators::Cache::default();
+    let now = time::OffsetDateTime::now_utc();
+    let t = Instant::now();
+    let b = mang_store::scorecard::board(&store, &cache, &unit, &period, now).await?;
+    let cold = t.elapsed().as_secs_f64() * 1000.0;
+    let cells = b.subunits.iter().map(|s| s.figures.len()).sum::<usize>() + b.figures.len();
+    let mut warm = Series::new("warm");
+    for _ in 0..samples.max(1) {
+        let t = Instant::now();
+        mang_store::scorecard::board(&store, &cache, &unit, &period, now).await?;
+        warm.ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    // One write in the province: the next read recomputes.
+    let mut tx = store.begin_write().await?;
+    mang_store::audit::append(
+        &mut tx,
+        &mang_store::audit::Actor::system("bench"),
+        &unit.path(),
+        "update",
+        "bench",
+        "indicators",
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    let t = Instant::now();
+    mang_store::scorecard::board(&store, &cache, &unit, &period, now).await?;
+    let after_write = t.elapsed().as_secs_f64() * 1000.0;
+    println!(
+        "Bảng chỉ tiêu {} ({} trẻ em), kỳ {}: {} ô ({} đơn vị × {} chỉ tiêu tính được + {} chỉ tiêu của tỉnh)",
+        unit.name,
+        mang_domain::vi::number(children),
+        period.code(),
+        cells,
+        b.subunits.len(),
+        mang_store::indicators::COMPUTED.len(),
+        b.figures.len()
+    );
+    println!("  lần đầu (tính từ dữ liệu): {cold:.0} ms");
+    println!(
+        "  đọc lại (bộ nhớ đệm), {} lần: p50 {:.2} ms, p95 {:.2} ms",
+        warm.ms.len(),
+        warm.quantile(0.5),
+        warm.quantile(0.95)
+    );
+    println!("  sau một lần ghi dữ liệu: {after_write:.0} ms");
+    store.close().await;
+    Ok(())
+}

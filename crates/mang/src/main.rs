@@ -165,6 +165,19 @@ enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         communes: usize,
     },
+    /// The full indicator scorecard of a province (every indicator × every commune):
+    /// the first computation (cold), then cached reads (warm), and after one write.
+    Indicators {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long, default_value = "31")]
+        province: String,
+        #[arg(long, default_value = "2026")]
+        period: String,
+        /// Warm reads to time
+        #[arg(long, default_value_t = 20)]
+        samples: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -530,6 +543,15 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench {
             command: BenchCommand::Due { db, communes },
         } => bench::due(&db.db, communes).await,
+        Command::Bench {
+            command:
+                BenchCommand::Indicators {
+                    db,
+                    province,
+                    period,
+                    samples,
+                },
+        } => bench::indicators(&db.db, &province, &period, samples).await,
     }
 }
 
