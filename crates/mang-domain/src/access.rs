@@ -131,6 +131,11 @@ pub enum Action {
     ExportCaseData,
     /// National settings: the public-holiday calendar and the case time limits.
     ManageSettings,
+    /// Enter aggregate figures of indicators the registers cannot compute (school
+    /// statistics, surveys, checklists).
+    EnterAggregates,
+    /// Approve (and so lock) entered aggregate figures.
+    ApproveAggregates,
 }
 
 /// The rule table: which role may take which action inside its own scope. Anything not
@@ -163,6 +168,11 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         ),
         ExportCaseData => matches!(role, ProvinceOfficer | CommuneChairman),
         ManageSettings => matches!(role, Admin),
+        EnterAggregates => matches!(
+            role,
+            ProvinceOfficer | CommuneOfficer | HealthWorker | School
+        ),
+        ApproveAggregates => matches!(role, ProvinceOfficer | CommuneChairman),
     }
 }
 
@@ -244,7 +254,9 @@ permissions!(
     ReportCase,
     ViewCases,
     ExportCaseData,
-    ManageSettings
+    ManageSettings,
+    EnterAggregates,
+    ApproveAggregates
 );
 
 /// Capability: the principal may take action `P` on records inside `scope`. List and

@@ -1741,3 +1741,104 @@ mod tests {
         );
     }
 }
+
+/// Check an aggregate figure typed for an indicator (numbers with a decimal comma or
+/// point): not negative; a rate needs a denominator above zero and, for a percentage, a
+/// numerator not above it; a count has no denominator.
+pub fn check_aggregate(
+    ind: &Indicator,
+    numerator: &str,
+    denominator: &str,
+) -> Result<Value, Vec<crate::registry::FieldError>> {
+    let err = |field: &'static str, m: &str| crate::registry::FieldError {
+        field,
+        message: m.to_owned(),
+    };
+    let parse = |s: &str| -> Option<f64> {
+        let t = s.trim().replace('.', "").replace(',', ".");
+        let t = if s.contains(',') {
+            t
+        } else {
+            s.trim().to_owned()
+        };
+        t.parse::<f64>().ok().filter(|v| v.is_finite())
+    };
+    let mut errors = Vec::new();
+    let n = parse(numerator);
+    match n {
+        None => errors.push(err("numerator", "Tử số phải là một số")),
+        Some(v) if v < 0.0 => errors.push(err("numerator", "Tử số không được âm")),
+        _ => {}
+    }
+    let d = if denominator.trim().is_empty() {
+        None
+    } else {
+        match parse(denominator) {
+            None => {
+                errors.push(err("denominator", "Mẫu số phải là một số"));
+                None
+            }
+            Some(v) => Some(v),
+        }
+    };
+    match (ind.unit, d) {
+        (Unit::Count, Some(_)) => {
+            errors.push(err("denominator", "Chỉ tiêu đếm số lượng không có mẫu số"))
+        }
+        (Unit::Count, None) => {}
+        (_, None) => errors.push(err("denominator", "Cần nhập mẫu số")),
+        (_, Some(v)) if v <= 0.0 => errors.push(err("denominator", "Mẫu số phải lớn hơn 0")),
+        (Unit::Pct, Some(v)) if n.is_some_and(|n| n > v) => {
+            errors.push(err("numerator", "Tử số không được lớn hơn mẫu số"))
+        }
+        _ => {}
+    }
+    match n {
+        Some(n) if errors.is_empty() => Ok(Value {
+            numerator: n,
+            denominator: d,
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod aggregate_tests {
+    use super::*;
+
+    #[test]
+    fn aggregates_are_checked_against_the_unit() {
+        let pct = indicator("kindergarten_attendance_age5_pct").unwrap();
+        assert_eq!(
+            check_aggregate(pct, "95", "100"),
+            Ok(Value {
+                numerator: 95.0,
+                denominator: Some(100.0)
+            })
+        );
+        assert_eq!(
+            check_aggregate(pct, "1.234", "2.000,5").unwrap(),
+            Value {
+                numerator: 1.234,
+                denominator: Some(2000.5)
+            },
+            "a dot alone is a decimal point; with a comma it groups thousands"
+        );
+        let e = check_aggregate(pct, "120", "100").unwrap_err();
+        assert_eq!(e[0].field, "numerator");
+        assert_eq!(e[0].message, "Tử số không được lớn hơn mẫu số");
+        assert_eq!(
+            check_aggregate(pct, "5", "").unwrap_err()[0].field,
+            "denominator"
+        );
+        assert_eq!(
+            check_aggregate(pct, "5", "0").unwrap_err()[0].message,
+            "Mẫu số phải lớn hơn 0"
+        );
+        assert!(check_aggregate(pct, "-1", "10").is_err());
+        assert!(check_aggregate(pct, "abc", "10").is_err());
+        let count = indicator("child_marriage_cases").unwrap();
+        assert_eq!(check_aggregate(count, "0", ""), Ok(Value::count(0.0)));
+        assert!(check_aggregate(count, "2", "10").is_err());
+    }
+}

@@ -424,7 +424,39 @@ pub async fn compute(
             Some(k.children as f64),
         );
     }
+    // Figures entered for the indicators the registers cannot compute: a commune's (or
+    // its villages', summed) under the commune, the province's own under its code.
+    for (unit, commune, id, val) in crate::aggregates::of_province(store, province, period).await? {
+        let Some(ind) = mang_domain::targets::indicator(&id) else {
+            continue;
+        };
+        match commune {
+            Some(c) => acc.add(&c, ind.id.as_str(), val.numerator, val.denominator),
+            None if unit == province => {
+                acc.out
+                    .entry(province.to_owned())
+                    .or_default()
+                    .insert(ind.id.as_str(), val);
+            }
+            None => {}
+        }
+    }
     Ok(out)
+}
+
+/// A province's own values: its communes' summed, and where the province entered its own
+/// aggregate figure (stored under the province's code), that one.
+pub fn province_total(values: &ByCommune, province: &str) -> BTreeMap<&'static str, Value> {
+    let mut own = sum(values
+        .iter()
+        .filter(|(k, _)| k.as_str() != province)
+        .map(|(_, v)| v));
+    if let Some(entered) = values.get(province) {
+        for (id, v) in entered {
+            own.insert(id, *v);
+        }
+    }
+    own
 }
 
 /// The four nutrition indicators a classification counts in: (indicator, in the

@@ -142,6 +142,9 @@ pub struct Board {
     pub period_label: String,
     /// Every indicator of the catalogue, in catalogue order.
     pub figures: Vec<Figure>,
+    /// The indicators of the sub-unit matrix (ids): the computed ones, and those entered
+    /// as aggregates for at least one sub-unit.
+    pub columns: Vec<String>,
     /// Communes of a province, provinces of the country (empty for a commune).
     pub subunits: Vec<SubunitRow>,
 }
@@ -166,7 +169,11 @@ pub async fn unit_values(
             let mut subs = Vec::new();
             for p in crate::units::provinces(store).await? {
                 let v = indicators::values(store, cache, &p.code, period, now).await?;
-                subs.push((p.code.clone(), p.name.clone(), indicators::sum(v.values())));
+                subs.push((
+                    p.code.clone(),
+                    p.name.clone(),
+                    indicators::province_total(&v, &p.code),
+                ));
             }
             let own = indicators::sum(subs.iter().map(|s| &s.2));
             Ok((own, subs))
@@ -179,7 +186,7 @@ pub async fn unit_values(
                 let values = v.get(&c.code).cloned().unwrap_or_default();
                 subs.push((c.code.clone(), c.name.clone(), values));
             }
-            Ok((indicators::sum(v.values()), subs))
+            Ok((indicators::province_total(&v, &unit.code), subs))
         }
         UnitLevel::Commune | UnitLevel::Village => {
             let province = path.province.clone().ok_or(StoreError::NotFound)?;
@@ -188,6 +195,21 @@ pub async fn unit_values(
             Ok((v.get(&commune).cloned().unwrap_or_default(), Vec::new()))
         }
     }
+}
+
+/// The columns of the sub-unit matrix: the computed indicators, then those entered as
+/// aggregates (in catalogue order).
+pub fn matrix_indicators() -> Vec<&'static Indicator> {
+    let mut v: Vec<&'static Indicator> = indicators::COMPUTED
+        .iter()
+        .filter_map(|id| targets::indicator(id))
+        .collect();
+    v.extend(
+        targets::catalogue()
+            .iter()
+            .filter(|i| i.source != targets::Source::Computed),
+    );
+    v
 }
 
 /// The scorecard of `unit` for `period`.
@@ -213,6 +235,13 @@ pub async fn board(
             )
         })
         .collect();
+    let columns: Vec<&'static Indicator> = matrix_indicators()
+        .into_iter()
+        .filter(|i| {
+            i.source == targets::Source::Computed
+                || subs.iter().any(|(_, _, v)| v.contains_key(i.id.as_str()))
+        })
+        .collect();
     let mut subunits = Vec::new();
     for (code, name, values) in subs {
         let sub_path = match unit.level() {
@@ -227,9 +256,9 @@ pub async fn board(
                 village: None,
             },
         };
-        let figures = indicators::COMPUTED
+        let figures = columns
             .iter()
-            .filter_map(|id| targets::indicator(id))
+            .copied()
             .map(|ind| {
                 figure(
                     ind,
@@ -252,6 +281,7 @@ pub async fn board(
         period: period.code(),
         period_label: period.label_vi(),
         figures,
+        columns: columns.iter().map(|i| i.id.clone()).collect(),
         subunits,
     })
 }

@@ -23,6 +23,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/indicators", get(board_page))
         .route("/indicators/export.xlsx", get(export))
+        .route("/indicators/entry", get(entry_page).post(entry_save))
+        .route(
+            "/indicators/entry/approve",
+            axum::routing::post(entry_approve),
+        )
         .route("/indicators/{id}", get(indicator_page))
         .route("/indicators/{id}/children", get(children_page))
 }
@@ -31,6 +36,8 @@ pub fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/indicators", get(api_board))
         .route("/indicators/{id}", get(api_indicator))
+        .route("/aggregates", get(api_aggregates).post(api_save))
+        .route("/aggregates/approve", axum::routing::post(api_approve))
 }
 
 /// A count as the pages show it (whole numbers with `.` thousands, else a decimal comma).
@@ -143,7 +150,8 @@ async fn board_page(
     let b = scorecard::board(&st.store, &st.indicators, &unit, &period, now())
         .await
         .map_err(|e| store_fail(&u, e))?;
-    let columns = mang_store::indicators::COMPUTED
+    let columns = b
+        .columns
         .iter()
         .filter_map(|id| targets::indicator(id))
         .map(|i| (i.id.clone(), format!("{}. {}", i.no, i.name_vi)))
@@ -488,4 +496,232 @@ async fn export(
         bytes,
     )
         .into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Aggregate entry.
+
+#[derive(Template)]
+#[template(path = "indicator_entry.html")]
+struct EntryPage {
+    layout: Layout,
+    unit_code: String,
+    unit_name: String,
+    period: String,
+    period_label: String,
+    rows: Vec<mang_store::aggregates::AggregateRow>,
+    may_enter: bool,
+    may_approve: bool,
+    error: Option<String>,
+    periods: Vec<(String, String)>,
+}
+
+async fn entry(
+    st: &AppState,
+    u: &crate::auth::SignedIn,
+    q: &BoardQuery,
+    error: Option<String>,
+    status: axum::http::StatusCode,
+) -> Result<Response, PageError> {
+    let p = principal(u);
+    let period = period_of(q).map_err(|e| store_fail(u, e))?;
+    let unit = unit_of(st, p, q).await.map_err(|e| store_fail(u, e))?;
+    let scoped = p.scoped::<ViewAggregates>().map_err(|_| denied(u))?;
+    let rows = mang_store::aggregates::list(&st.store, &scoped, &unit, &period)
+        .await
+        .map_err(|e| store_fail(u, e))?;
+    let path = unit.path();
+    let page = EntryPage {
+        layout: layout(u, "/indicators"),
+        may_enter: path.province.is_some()
+            && p.authorize::<mang_domain::access::EnterAggregates>(&path)
+                .is_ok(),
+        may_approve: path.province.is_some()
+            && p.authorize::<mang_domain::access::ApproveAggregates>(&path)
+                .is_ok(),
+        unit_code: unit.code.clone(),
+        unit_name: unit.name.clone(),
+        period: period.code(),
+        period_label: period.label_vi(),
+        rows,
+        error,
+        periods: period_choices(),
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+async fn entry_page(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<BoardQuery>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    entry(&st, &u, &q, None, axum::http::StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct EntryForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    indicator_id: String,
+    #[serde(default)]
+    numerator: String,
+    #[serde(default)]
+    denominator: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    version: i64,
+}
+
+async fn entry_outcome(
+    st: &AppState,
+    u: &crate::auth::SignedIn,
+    q: &BoardQuery,
+    r: Result<(), StoreError>,
+) -> Result<Response, PageError> {
+    match r {
+        Ok(()) => Ok(axum::response::Redirect::to(&format!(
+            "/indicators/entry?unit={}&period={}",
+            q.unit, q.period
+        ))
+        .into_response()),
+        Err(
+            e @ (StoreError::Fields(_)
+            | StoreError::Invalid { .. }
+            | StoreError::StaleVersion { .. }),
+        ) => {
+            let msg = crate::registry_pages::fields_message(&e);
+            entry(
+                st,
+                u,
+                q,
+                Some(msg),
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(u, e)),
+    }
+}
+
+async fn entry_save(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<BoardQuery>,
+    axum::extract::Form(f): axum::extract::Form<EntryForm>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    crate::pages::check_csrf(&u, &f.csrf)?;
+    let p = principal(&u);
+    let scoped = p
+        .scoped::<mang_domain::access::EnterAggregates>()
+        .map_err(|_| denied(&u))?;
+    let period = period_of(&q).map_err(|e| store_fail(&u, e))?;
+    let unit = unit_of(&st, p, &q).await.map_err(|e| store_fail(&u, e))?;
+    let r = mang_store::aggregates::save(
+        &st.store,
+        &scoped,
+        &unit,
+        &period,
+        &mang_store::aggregates::AggregateInput {
+            indicator_id: f.indicator_id,
+            numerator: f.numerator,
+            denominator: f.denominator,
+            note: f.note,
+            version: f.version,
+        },
+    )
+    .await;
+    entry_outcome(&st, &u, &q, r).await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ApproveForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    pub indicator_id: String,
+}
+
+async fn entry_approve(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<BoardQuery>,
+    axum::extract::Form(f): axum::extract::Form<ApproveForm>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    crate::pages::check_csrf(&u, &f.csrf)?;
+    let p = principal(&u);
+    let scoped = p
+        .scoped::<mang_domain::access::ApproveAggregates>()
+        .map_err(|_| denied(&u))?;
+    let period = period_of(&q).map_err(|e| store_fail(&u, e))?;
+    let unit = unit_of(&st, p, &q).await.map_err(|e| store_fail(&u, e))?;
+    let r =
+        mang_store::aggregates::approve(&st.store, &scoped, &unit, &period, &f.indicator_id).await;
+    entry_outcome(&st, &u, &q, r).await
+}
+
+/// The enterable indicators of a unit and period, with their figures and history.
+#[utoipa::path(get, path = "/api/v1/aggregates", params(BoardQuery),
+    responses((status = 200, body = Vec<mang_store::aggregates::AggregateRow>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn api_aggregates(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<BoardQuery>,
+) -> Result<Json<Vec<mang_store::aggregates::AggregateRow>>, ApiError> {
+    let u = crate::api::require(m)?;
+    let p = &u.session.principal;
+    let period = period_of(&q)?;
+    let unit = unit_of(&st, p, &q).await?;
+    let scoped = p.scoped::<ViewAggregates>()?;
+    Ok(Json(
+        mang_store::aggregates::list(&st.store, &scoped, &unit, &period).await?,
+    ))
+}
+
+/// Enter or change a figure (draft); 422 with the field at fault (numerator above the
+/// denominator…), 409 on a stale version, 422 when approved (locked).
+#[utoipa::path(post, path = "/api/v1/aggregates", params(BoardQuery), request_body = mang_store::aggregates::AggregateInput,
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn api_save(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<BoardQuery>,
+    Json(input): Json<mang_store::aggregates::AggregateInput>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let u = crate::api::require(m)?;
+    crate::api::check_csrf(&u, &headers)?;
+    let p = &u.session.principal;
+    let scoped = p.scoped::<mang_domain::access::EnterAggregates>()?;
+    let period = period_of(&q)?;
+    let unit = unit_of(&st, p, &q).await?;
+    mang_store::aggregates::save(&st.store, &scoped, &unit, &period, &input).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ApproveRequest {
+    pub indicator_id: String,
+}
+
+/// Approve a figure (province officers, commune chairmen): locked from then on.
+#[utoipa::path(post, path = "/api/v1/aggregates/approve", params(BoardQuery), request_body = ApproveRequest,
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn api_approve(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<BoardQuery>,
+    Json(req): Json<ApproveRequest>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let u = crate::api::require(m)?;
+    crate::api::check_csrf(&u, &headers)?;
+    let p = &u.session.principal;
+    let scoped = p.scoped::<mang_domain::access::ApproveAggregates>()?;
+    let period = period_of(&q)?;
+    let unit = unit_of(&st, p, &q).await?;
+    mang_store::aggregates::approve(&st.store, &scoped, &unit, &period, &req.indicator_id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

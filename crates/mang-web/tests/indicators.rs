@@ -232,3 +232,120 @@ async fn who_sees_which_figures() {
     let tables = mang_docs::read_bytes("x.xlsx", &r.bytes().await.unwrap()).unwrap();
     assert_eq!(tables[0].rows.len(), 61, "header and 60 indicators");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aggregate_figures_are_checked_locked_after_approval_and_counted() {
+    let app = TestApp::spawn(30).await;
+    let a = app.demo_commune("xa").await;
+    let y = year();
+    let xa = app.browser("xa", DEMO_PASSWORD).await;
+    let entry = format!("/indicators/entry?unit={a}&period={y}");
+    let (status, page) = xa.get(&entry).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("kindergarten_attendance_age5_pct"));
+    // Numerator above the denominator: named, nothing saved.
+    let (status, page) = xa
+        .post(
+            &entry,
+            &[
+                ("indicator_id", "kindergarten_attendance_age5_pct"),
+                ("numerator", "120"),
+                ("denominator", "100"),
+                ("version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Tử số không được lớn hơn mẫu số"));
+    let (status, _) = xa
+        .post(
+            &entry,
+            &[
+                ("indicator_id", "kindergarten_attendance_age5_pct"),
+                ("numerator", "95"),
+                ("denominator", "100"),
+                ("note", "Báo cáo của trường mầm non"),
+                ("version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    // Computed indicators are not entered by hand.
+    let (status, _) = xa
+        .post(
+            &entry,
+            &[
+                ("indicator_id", "infant_mortality_rate"),
+                ("numerator", "1"),
+                ("denominator", "100"),
+                ("version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    // The scorecard shows it, in the commune and summed in the province.
+    let api = app.api_for_demo("tinh").await;
+    let (_, body) = api
+        .get(&format!("/api/v1/indicators?unit={a}&period={y}"))
+        .await;
+    let f = figure(&v(&body), "kindergarten_attendance_age5_pct").clone();
+    assert_eq!(f["value_text"], "95%", "{f}");
+    let (_, body) = api
+        .get(&format!("/api/v1/indicators?unit=31&period={y}"))
+        .await;
+    let b = v(&body);
+    assert_eq!(
+        figure(&b, "kindergarten_attendance_age5_pct")["numerator"],
+        95.0
+    );
+    assert!(
+        b["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "kindergarten_attendance_age5_pct")
+    );
+    // The chairman approves: locked; the history keeps both steps.
+    let chutich = app.browser("chutich", DEMO_PASSWORD).await;
+    let (status, _) = chutich
+        .post(
+            &format!("/indicators/entry/approve?unit={a}&period={y}"),
+            &[("indicator_id", "kindergarten_attendance_age5_pct")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, page) = xa
+        .post(
+            &entry,
+            &[
+                ("indicator_id", "kindergarten_attendance_age5_pct"),
+                ("numerator", "90"),
+                ("denominator", "100"),
+                ("version", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("bị khóa"));
+    let (_, page) = xa.get(&entry).await;
+    assert!(page.contains("Đã phê duyệt") && page.contains("phê duyệt 95 / 100"));
+    // A school may enter, a leader may not.
+    let leader = app.api_for_demo("lanhdao").await;
+    let (status, _) = leader
+        .send(
+            Method::POST,
+            &format!("/api/v1/aggregates?unit={a}&period={y}"),
+            Some(json!({ "indicator_id": "primary_dropout_count", "numerator": "0" })),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let school = app.api_for_demo("truong").await;
+    let (status, body) = school
+        .send(
+            Method::POST,
+            &format!("/api/v1/aggregates?unit={a}&period={y}"),
+            Some(json!({ "indicator_id": "primary_dropout_count", "numerator": "0" })),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+}

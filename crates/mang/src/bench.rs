@@ -231,10 +231,11 @@ pub async fn indicators(db: &str, province: &str, period: &str, samples: usize) 
         .with_context(|| format!("kỳ không hợp lệ «{period}»"))?;
     let store = Store::open(db, OpenMode::Existing).await?;
     let unit = mang_store::units::get(&store, province).await?;
-    let children: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children WHERE province_code = $1")
-        .bind(province.to_owned())
-        .fetch_one(store.pool())
-        .await?;
+    let children: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM children WHERE province_code = $1")
+            .bind(province.to_owned())
+            .fetch_one(store.pool())
+            .await?;
     let cache = mang_store::indicators::Cache::default();
     let now = time::OffsetDateTime::now_utc();
     let t = Instant::now();
