@@ -15,6 +15,7 @@ use mang_domain::growth::{self, GrowthMeasurement};
 use mang_domain::immunization::{self, Given};
 use mang_domain::registry::parse_date;
 use mang_domain::targets::{Period, Value};
+use futures_util::TryStreamExt;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -110,6 +111,15 @@ pub async fn compute(
     let mut acc = Acc { out: &mut out };
     let pool = store.pool();
 
+    // Section timings on stderr with MANG_TRACE_INDICATORS=1 (for the benchmark).
+    let trace = std::env::var_os("MANG_TRACE_INDICATORS").is_some();
+    let mut t0 = std::time::Instant::now();
+    let mut lap = |what: &str| {
+        if trace {
+            eprintln!("  {what}: {:.0} ms", t0.elapsed().as_secs_f64() * 1000.0);
+        }
+        t0 = std::time::Instant::now();
+    };
     // Children by age band at the reference date (denominators).
     let a16 = years_before(r, 16).to_string();
     let a5 = years_before(r, 5).to_string();
@@ -165,6 +175,7 @@ pub async fn compute(
         acc.den(&c, "vitamin_a_6_35m_twice_yearly_pct", n("m6_35"));
     }
 
+    lap("base");
     // Live births in the period: the children born then (alive or not).
     let rows = sqlx::query(
         "SELECT commune_code, COUNT(*) AS n FROM children WHERE province_code = $1 \
@@ -187,6 +198,7 @@ pub async fn compute(
         }
     }
 
+    lap("births");
     // Deaths in the period, by age at death (BRIEF §1.4: age in completed months).
     let rows = sqlx::query(
         "SELECT commune_code, age_days, cause FROM child_deaths WHERE province_code = $1 \
@@ -216,6 +228,7 @@ pub async fn compute(
         }
     }
 
+    lap("deaths");
     // Newborns born in the period with a birth record.
     let rows = sqlx::query(
         "SELECT b.commune_code, b.birth_weight_g, b.eenc, b.breastfed_1h, b.screening, b.birth_place \
@@ -266,6 +279,7 @@ pub async fn compute(
         );
     }
 
+    lap("newborns");
     for (c, _, full) in immunisation_rows(store, province, None, s, r).await? {
         acc.add(
             &c,
@@ -274,12 +288,14 @@ pub async fn compute(
             Some(1.0),
         );
     }
+    lap("immunisation");
     for (c, _, n) in nutrition_rows(store, province, None, s, e).await? {
         for (id, yes) in nutrition_flags(&n) {
             acc.add(&c, id, f64::from(u8::from(yes)), Some(1.0));
         }
     }
 
+    lap("nutrition");
     // Vitamin A: children 6–35 months at the reference date with a dose in every
     // campaign round of the period that has come (around 1/6 and 1/12; twice in a year).
     let halves: HashSet<(i32, u8)> = {
@@ -322,6 +338,7 @@ pub async fn compute(
         }
     }
 
+    lap("vitamin_a");
     // Periodic check-ups: children under 5 at the reference date checked in the period.
     let rows = sqlx::query(
         "SELECT c.commune_code, COUNT(DISTINCT h.child_id) AS n FROM child_health_checks h \
@@ -344,6 +361,7 @@ pub async fn compute(
         );
     }
 
+    lap("checkups");
     // Children in special circumstances at the reference date (distinct children).
     let rows = sqlx::query(
         "SELECT c.commune_code, COUNT(DISTINCT ci.child_id) AS n FROM child_circumstances ci \
@@ -386,6 +404,7 @@ pub async fn compute(
         );
     }
 
+    lap("circumstances");
     // Injured children (distinct; a child not on the register counts once per event).
     let rows = sqlx::query(
         "SELECT commune_code, child_id, id FROM child_injuries WHERE province_code = $1 \
@@ -408,6 +427,7 @@ pub async fn compute(
         }
     }
 
+    lap("injuries");
     // Cases: children with a case opened in the period, and those handled in time.
     let by_commune = crate::cases::counts_by_commune(store, province, s, e, now).await?;
     for (c, k) in by_commune {
@@ -424,6 +444,7 @@ pub async fn compute(
             Some(k.children as f64),
         );
     }
+    lap("cases");
     // Figures entered for the indicators the registers cannot compute: a commune's (or
     // its villages', summed) under the commune, the province's own under its code.
     for (unit, commune, id, val) in crate::aggregates::of_province(store, province, period).await? {
@@ -441,6 +462,7 @@ pub async fn compute(
             None => {}
         }
     }
+    lap("aggregates");
     Ok(out)
 }
 
@@ -502,7 +524,8 @@ async fn immunisation_rows(
     .bind(commune.unwrap_or("").to_owned())
     .fetch_all(store.pool())
     .await?;
-    let doses = sqlx::query(
+    // Streamed: a province's cohort has over a million doses.
+    let mut doses = sqlx::query(
         "SELECT d.child_id, d.antigen, d.dose, d.given_on FROM child_doses d \
          JOIN children c ON c.id = d.child_id WHERE c.province_code = $1 AND ($4 = '' OR c.commune_code = $4) \
          AND c.status <> 'merged' AND c.birth_date >= $2 AND c.birth_date <= $3 AND d.antigen <> 'vitamin_a'",
@@ -511,10 +534,9 @@ async fn immunisation_rows(
     .bind(c_from.to_string())
     .bind(c_to.to_string())
     .bind(commune.unwrap_or("").to_owned())
-    .fetch_all(store.pool())
-    .await?;
+    .fetch(store.pool());
     let mut given: HashMap<i64, Vec<Given>> = HashMap::new();
-    for d in &doses {
+    while let Some(d) = doses.try_next().await? {
         if let Some(date) = parse_date(&d.get::<String, _>("given_on")) {
             given.entry(d.get("child_id")).or_default().push(Given {
                 antigen: d.get("antigen"),
@@ -546,7 +568,18 @@ async fn nutrition_rows(
     s: Date,
     e: Date,
 ) -> Result<Vec<(String, i64, mang_domain::anthro::Nutrition)>> {
-    let rows = sqlx::query(
+    // Streamed, keeping each child's latest measurement only.
+    struct Latest {
+        key: (String, i64),
+        commune: String,
+        sex: String,
+        birth: String,
+        weight: Option<f64>,
+        length: Option<f64>,
+        measure: String,
+        oedema: bool,
+    }
+    let mut rows = sqlx::query(
         "SELECT m.id, m.child_id, m.commune_code, c.sex, c.birth_date, m.measured_on, m.weight_kg, \
          m.lenhei_cm, m.measure, m.oedema FROM child_measurements m JOIN children c ON c.id = m.child_id \
          WHERE m.province_code = $1 AND ($4 = '' OR m.commune_code = $4) AND c.status <> 'merged' \
@@ -556,44 +589,49 @@ async fn nutrition_rows(
     .bind(s.to_string())
     .bind(e.to_string())
     .bind(commune.unwrap_or("").to_owned())
-    .fetch_all(store.pool())
-    .await?;
-    let key = |r: &sqlx::any::AnyRow| (r.get::<String, _>("measured_on"), r.get::<i64, _>("id"));
-    let mut latest: HashMap<i64, &sqlx::any::AnyRow> = HashMap::new();
-    for row in &rows {
+    .fetch(store.pool());
+    let mut latest: HashMap<i64, Latest> = HashMap::new();
+    while let Some(row) = rows.try_next().await? {
         let child: i64 = row.get("child_id");
-        match latest.get(&child) {
-            Some(prev) if key(prev) >= key(row) => {}
-            _ => {
-                latest.insert(child, row);
-            }
+        let key = (row.get::<String, _>("measured_on"), row.get::<i64, _>("id"));
+        if latest.get(&child).is_some_and(|prev| prev.key >= key) {
+            continue;
         }
+        latest.insert(
+            child,
+            Latest {
+                key,
+                commune: row.get("commune_code"),
+                sex: row.get("sex"),
+                birth: row.get("birth_date"),
+                weight: row.get("weight_kg"),
+                length: row.get("lenhei_cm"),
+                measure: row.get("measure"),
+                oedema: row.get::<i64, _>("oedema") == 1,
+            },
+        );
     }
+    drop(rows);
     let mut out: Vec<(String, i64, mang_domain::anthro::Nutrition)> = latest
         .into_iter()
-        .filter_map(|(child, row)| {
-            let birth = parse_date(&row.get::<String, _>("birth_date"))?;
-            let date = parse_date(&row.get::<String, _>("measured_on"))?;
-            let sex = if row.get::<String, _>("sex") == "female" {
+        .filter_map(|(child, l)| {
+            let birth = parse_date(&l.birth)?;
+            let date = parse_date(&l.key.0)?;
+            let sex = if l.sex == "female" {
                 mang_domain::anthro::Sex::Female
             } else {
                 mang_domain::anthro::Sex::Male
             };
             let m = GrowthMeasurement {
                 date,
-                weight_kg: row.get("weight_kg"),
-                lenhei_cm: row.get("lenhei_cm"),
-                measure: mang_domain::anthro::Measure::parse(&row.get::<String, _>("measure"))
-                    .unwrap_or_default(),
-                oedema: row.get::<i64, _>("oedema") == 1,
+                weight_kg: l.weight,
+                lenhei_cm: l.length,
+                measure: mang_domain::anthro::Measure::parse(&l.measure).unwrap_or_default(),
+                oedema: l.oedema,
                 muac_cm: None,
                 headc_cm: None,
             };
-            Some((
-                row.get("commune_code"),
-                child,
-                growth::assess(sex, birth, &m).nutrition,
-            ))
+            Some((l.commune, child, growth::assess(sex, birth, &m).nutrition))
         })
         .collect();
     out.sort_by_key(|(_, id, _)| *id);
