@@ -3,6 +3,7 @@
 //! drop-down lists, error reports). SVG charts (`chart`). Word reports will join them here.
 
 pub mod chart;
+pub mod exchange;
 
 use calamine::{Data, Reader};
 use rust_xlsxwriter::{DataValidation, Format, Workbook, XlsxError};

@@ -119,7 +119,11 @@ pub async fn run(
         crate::defer_indexes(
             store,
             "children",
-            &["children_commune_name", "children_personal_id", "children_birth"],
+            &[
+                "children_commune_name",
+                "children_personal_id",
+                "children_birth",
+            ],
         )
         .await?;
     }

@@ -10,12 +10,12 @@
 //! bumped by every audited write): a change shows on the next page load.
 
 use crate::{Result, Store};
+use futures_util::TryStreamExt;
 use mang_domain::anthro::{Deficit, Excess};
 use mang_domain::growth::{self, GrowthMeasurement};
 use mang_domain::immunization::{self, Given};
 use mang_domain::registry::parse_date;
 use mang_domain::targets::{Period, Value};
-use futures_util::TryStreamExt;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -127,15 +127,17 @@ pub async fn compute(
     let m6 = months_before(r, 6).to_string();
     let m36 = months_before(r, 36).to_string();
     let rows = sqlx::query(
+        // No birth-date condition in WHERE: the scan follows the (province, commune,
+        // village, status) index in commune order rather than the birth-date one.
         "SELECT commune_code, \
-           SUM(CASE WHEN birth_date > $2 THEN 1 ELSE 0 END) AS u16, \
-           SUM(CASE WHEN birth_date > $3 THEN 1 ELSE 0 END) AS u5, \
-           SUM(CASE WHEN birth_date > $4 THEN 1 ELSE 0 END) AS u6, \
-           SUM(CASE WHEN birth_date > $3 AND birth_registered = 1 THEN 1 ELSE 0 END) AS u5_reg, \
-           SUM(CASE WHEN birth_date > $4 AND insurance_card IS NOT NULL AND insurance_card <> '' \
-                     AND insurance_valid_to >= $5 THEN 1 ELSE 0 END) AS u6_ins, \
+           SUM(CASE WHEN birth_date > $2 AND birth_date <= $5 THEN 1 ELSE 0 END) AS u16, \
+           SUM(CASE WHEN birth_date > $3 AND birth_date <= $5 THEN 1 ELSE 0 END) AS u5, \
+           SUM(CASE WHEN birth_date > $4 AND birth_date <= $5 THEN 1 ELSE 0 END) AS u6, \
+           SUM(CASE WHEN birth_date > $3 AND birth_date <= $5 AND birth_registered = 1 THEN 1 ELSE 0 END) AS u5_reg, \
+           SUM(CASE WHEN birth_date > $4 AND birth_date <= $5 AND insurance_card IS NOT NULL \
+                     AND insurance_card <> '' AND insurance_valid_to >= $5 THEN 1 ELSE 0 END) AS u6_ins, \
            SUM(CASE WHEN birth_date <= $6 AND birth_date > $7 THEN 1 ELSE 0 END) AS m6_35 \
-         FROM children WHERE province_code = $1 AND status = 'active' AND birth_date <= $5 \
+         FROM children WHERE province_code = $1 AND status = 'active' \
          GROUP BY commune_code",
     )
     .bind(province.to_owned())

@@ -36,6 +36,7 @@ pub fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/indicators", get(api_board))
         .route("/indicators/{id}", get(api_indicator))
+        .route("/indicators-exchange", get(api_exchange))
         .route("/aggregates", get(api_aggregates).post(api_save))
         .route("/aggregates/approve", axum::routing::post(api_approve))
 }
@@ -724,4 +725,88 @@ pub(crate) async fn api_approve(
     let unit = unit_of(&st, p, &q).await?;
     mang_store::aggregates::approve(&st.store, &scoped, &unit, &period, &req.indicator_id).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------------------------------
+// Exchange: DHIS2 dataValueSets and ADX.
+
+/// `format`: `dhis2` (dataValueSets JSON) or `adx` (XML).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct ExchangeQuery {
+    pub unit: String,
+    pub period: String,
+    pub format: String,
+}
+
+/// ADX's period: the start date and an ISO 8601 duration.
+fn adx_period(p: &Period) -> String {
+    let d = match p {
+        Period::Year(_) => "P1Y".to_owned(),
+        Period::Half(..) => "P6M".to_owned(),
+        Period::Quarter(..) => "P3M".to_owned(),
+        Period::Month(..) => "P1M".to_owned(),
+        Period::Years(a, b) => format!("P{}Y", b - a + 1),
+    };
+    format!("{}/{d}", p.start())
+}
+
+/// A unit's indicator values and its sub-units' as DHIS2 `dataValueSets` JSON or ADX XML
+/// (each indicator as `<id>_num` and `<id>_den` data elements, org units by code): for a
+/// ministry or partner system to import. No personal data.
+#[utoipa::path(get, path = "/api/v1/indicators-exchange", params(ExchangeQuery),
+    responses((status = 200, description = "DHIS2 JSON or ADX XML"), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn api_exchange(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<ExchangeQuery>,
+) -> Result<Response, ApiError> {
+    let u = crate::api::require(m)?;
+    let p = &u.session.principal;
+    let bq = BoardQuery {
+        unit: q.unit.clone(),
+        period: q.period.clone(),
+    };
+    let period = period_of(&bq)?;
+    let unit = unit_of(&st, p, &bq).await?;
+    let (own, subs) =
+        scorecard::unit_values(&st.store, &st.indicators, &unit, &period, now()).await?;
+    let mut rows = Vec::new();
+    let mut push =
+        |code: &str, values: &std::collections::BTreeMap<&'static str, targets::Value>| {
+            for (id, v) in values {
+                rows.push(mang_docs::exchange::Row {
+                    org_unit: code.to_owned(),
+                    indicator_id: (*id).to_owned(),
+                    numerator: v.numerator,
+                    denominator: v.denominator,
+                });
+            }
+        };
+    push(&unit.code, &own);
+    for (code, _, values) in &subs {
+        push(code, values);
+    }
+    match q.format.as_str() {
+        "" | "dhis2" => {
+            Ok(Json(mang_docs::exchange::dhis2_json(&period.code(), &rows)).into_response())
+        }
+        "adx" => {
+            let exported = mang_store::timestamp(now());
+            Ok((
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "application/adx+xml; charset=utf-8",
+                )],
+                mang_docs::exchange::adx_xml(&adx_period(&period), &exported, &rows),
+            )
+                .into_response())
+        }
+        _ => Err(StoreError::Invalid {
+            field: "format",
+            message: "Định dạng không hợp lệ: dhis2 hoặc adx".into(),
+        }
+        .into()),
+    }
 }

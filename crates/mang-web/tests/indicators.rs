@@ -349,3 +349,51 @@ async fn aggregate_figures_are_checked_locked_after_approval_and_counted() {
         .await;
     assert_eq!(status, 204, "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dhis2_and_adx_exports_carry_numerators_and_denominators() {
+    let app = TestApp::spawn(200).await;
+    let tinh = app.api_for_demo("tinh").await;
+    let y = year();
+    let (status, body) = tinh
+        .get(&format!("/api/v1/indicators?unit=31&period={y}"))
+        .await;
+    assert_eq!(status, 200);
+    let board = v(&body);
+    let births = figure(&board, "infant_mortality_rate")["denominator"]
+        .as_f64()
+        .unwrap();
+    let (status, body) = tinh
+        .get(&format!(
+            "/api/v1/indicators-exchange?unit=31&period={y}&format=dhis2"
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let j = v(&body);
+    let de = j["dataValues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["dataElement"] == "infant_mortality_rate_den" && d["orgUnit"] == "31")
+        .unwrap()
+        .clone();
+    assert_eq!(de["value"], format!("{}", births as i64));
+    assert_eq!(de["period"], y.as_str());
+    let (status, xml) = tinh
+        .get(&format!(
+            "/api/v1/indicators-exchange?unit=31&period={y}S1&format=adx"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        xml.contains(&format!(r#"<group orgUnit="31" period="{y}-01-01/P6M""#)),
+        "{xml}"
+    );
+    assert!(xml.matches("<group ").count() > 1, "sub-units too");
+    let (status, _) = tinh
+        .get(&format!(
+            "/api/v1/indicators-exchange?unit=31&period={y}&format=csv"
+        ))
+        .await;
+    assert_eq!(status, 422);
+}
