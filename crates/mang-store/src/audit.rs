@@ -103,13 +103,16 @@ pub async fn append(
         .bind(&hash)
         .execute(&mut **tx)
         .await?;
-    // Every change (not a read) makes the province's cached indicators stale; a change
-    // without a province (holidays, limits) makes every province's stale ('*').
+    // Every change (not a read) makes cached indicators stale: a commune's change its
+    // commune's, a province-level change its province's, a national change (holidays,
+    // limits) every province's ('*'). The rows share one table; codes do not collide.
     if !matches!(action, "view" | "export") {
-        let province = if entry.province_code.is_empty() {
-            "*".to_owned()
-        } else {
+        let province = if !entry.commune_code.is_empty() {
+            entry.commune_code.clone()
+        } else if !entry.province_code.is_empty() {
             entry.province_code.clone()
+        } else {
+            "*".to_owned()
         };
         sqlx::query(
             "INSERT INTO data_versions (province_code, n) VALUES ($1, 1) \

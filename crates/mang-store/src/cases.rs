@@ -1675,6 +1675,16 @@ pub async fn inbox(store: &Store, scoped: &Scoped<ViewCases>) -> Result<Vec<Refe
     Ok(rows.iter().map(referral).collect())
 }
 
+async fn province_code_of(tx: &mut Tx, commune: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, Option<String>>(
+        "SELECT province_code FROM admin_units WHERE code = $1",
+    )
+    .bind(commune.to_owned())
+    .fetch_optional(&mut **tx)
+    .await?
+    .flatten())
+}
+
 /// Answer a referral or transfer addressed to the user's commune, or (for a referral to
 /// an agency outside Măng) record the agency's answer as the case's worker. An accepted
 /// transfer moves the case to the receiving commune, unassigned, at the same step.
@@ -1755,6 +1765,22 @@ pub async fn decide(
         .bind(case_id)
         .execute(&mut *tx)
         .await?;
+        // The receiving commune's log (and its indicators) see the case arrive.
+        let to = UnitPath {
+            province: province_code_of(&mut tx, code).await?,
+            commune: Some(code.clone()),
+            village: None,
+        };
+        audit::append(
+            &mut tx,
+            &AuditActor::from(p),
+            &to,
+            "transfer_in",
+            "case",
+            &case_id.to_string(),
+            serde_json::json!({ "from": r.path.commune }),
+        )
+        .await?;
     }
     step_row(
         &mut tx,
@@ -1831,11 +1857,12 @@ pub struct CaseTally {
 pub async fn counts_by_commune(
     store: &Store,
     province: &str,
+    commune: Option<&str>,
     from: time::Date,
     to: time::Date,
     now: OffsetDateTime,
 ) -> Result<std::collections::BTreeMap<String, CaseTally>> {
-    tallies(store, province, None, from, to, now).await
+    tallies(store, province, commune, from, to, now).await
 }
 
 async fn tallies(

@@ -16,7 +16,7 @@ use mang_domain::growth::{self, GrowthMeasurement};
 use mang_domain::immunization::{self, Given};
 use mang_domain::registry::parse_date;
 use mang_domain::targets::{Period, Value};
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use time::{Date, Duration, OffsetDateTime};
@@ -96,10 +96,41 @@ impl Acc<'_> {
     }
 }
 
+/// `AND <col> = $n` when the computation is for one commune, nothing for the province.
+fn only(col: &str, n: usize, commune: Option<&str>) -> String {
+    if commune.is_some() {
+        format!(" AND {col} = ${n}")
+    } else {
+        String::new()
+    }
+}
+
+/// Bind the commune of a one-commune computation (see [`only`]).
+fn bind_commune<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    commune: Option<&str>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    match commune {
+        Some(c) => q.bind(c.to_owned()),
+        None => q,
+    }
+}
+
 /// Compute every indicator of [`COMPUTED`] for every commune of `province` in `period`.
 pub async fn compute(
     store: &Store,
     province: &str,
+    period: &Period,
+    now: OffsetDateTime,
+) -> Result<ByCommune> {
+    compute_in(store, province, None, period, now).await
+}
+
+/// [`compute`] for the whole province (`commune` none) or for one of its communes.
+pub async fn compute_in(
+    store: &Store,
+    province: &str,
+    commune: Option<&str>,
     period: &Period,
     now: OffsetDateTime,
 ) -> Result<ByCommune> {
@@ -126,7 +157,7 @@ pub async fn compute(
     let a6 = years_before(r, 6).to_string();
     let m6 = months_before(r, 6).to_string();
     let m36 = months_before(r, 36).to_string();
-    let rows = sqlx::query(
+    let rows = bind_commune(sqlx::query(AssertSqlSafe(format!(
         // No birth-date condition in WHERE: the scan follows the (province, commune,
         // village, status) index in commune order rather than the birth-date one.
         "SELECT commune_code, \
@@ -137,16 +168,17 @@ pub async fn compute(
            SUM(CASE WHEN birth_date > $4 AND birth_date <= $5 AND insurance_card IS NOT NULL \
                      AND insurance_card <> '' AND insurance_valid_to >= $5 THEN 1 ELSE 0 END) AS u6_ins, \
            SUM(CASE WHEN birth_date <= $6 AND birth_date > $7 THEN 1 ELSE 0 END) AS m6_35 \
-         FROM children WHERE province_code = $1 AND status = 'active' \
+         FROM children WHERE province_code = $1 AND status = 'active'{} \
          GROUP BY commune_code",
-    )
+        only("commune_code", 8, commune)
+    )))
     .bind(province.to_owned())
     .bind(a16.clone())
     .bind(a5.clone())
     .bind(a6)
     .bind(rs.clone())
     .bind(m6.clone())
-    .bind(m36.clone())
+    .bind(m36.clone()), commune)
     .fetch_all(pool)
     .await?;
     for row in &rows {
@@ -179,13 +211,17 @@ pub async fn compute(
 
     lap("base");
     // Live births in the period: the children born then (alive or not).
-    let rows = sqlx::query(
-        "SELECT commune_code, COUNT(*) AS n FROM children WHERE province_code = $1 \
-         AND status <> 'merged' AND birth_date >= $2 AND birth_date <= $3 GROUP BY commune_code",
+    let rows = bind_commune(
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT commune_code, COUNT(*) AS n FROM children WHERE province_code = $1 \
+         AND status <> 'merged' AND birth_date >= $2 AND birth_date <= $3{} GROUP BY commune_code",
+            only("commune_code", 4, commune)
+        )))
+        .bind(province.to_owned())
+        .bind(ss.clone())
+        .bind(es.clone()),
+        commune,
     )
-    .bind(province.to_owned())
-    .bind(ss.clone())
-    .bind(es.clone())
     .fetch_all(pool)
     .await?;
     for row in &rows {
@@ -202,13 +238,17 @@ pub async fn compute(
 
     lap("births");
     // Deaths in the period, by age at death (BRIEF §1.4: age in completed months).
-    let rows = sqlx::query(
-        "SELECT commune_code, age_days, cause FROM child_deaths WHERE province_code = $1 \
-         AND death_date >= $2 AND death_date <= $3",
+    let rows = bind_commune(
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT commune_code, age_days, cause FROM child_deaths WHERE province_code = $1 \
+         AND death_date >= $2 AND death_date <= $3{}",
+            only("commune_code", 4, commune)
+        )))
+        .bind(province.to_owned())
+        .bind(ss.clone())
+        .bind(es.clone()),
+        commune,
     )
-    .bind(province.to_owned())
-    .bind(ss.clone())
-    .bind(es.clone())
     .fetch_all(pool)
     .await?;
     for row in &rows {
@@ -232,14 +272,15 @@ pub async fn compute(
 
     lap("deaths");
     // Newborns born in the period with a birth record.
-    let rows = sqlx::query(
+    let rows = bind_commune(sqlx::query(AssertSqlSafe(format!(
         "SELECT b.commune_code, b.birth_weight_g, b.eenc, b.breastfed_1h, b.screening, b.birth_place \
          FROM child_births b JOIN children c ON c.id = b.child_id \
-         WHERE b.province_code = $1 AND c.status <> 'merged' AND c.birth_date >= $2 AND c.birth_date <= $3",
-    )
+         WHERE b.province_code = $1 AND c.status <> 'merged' AND c.birth_date >= $2 AND c.birth_date <= $3{}",
+        only("b.commune_code", 4, commune)
+    )))
     .bind(province.to_owned())
     .bind(ss.clone())
-    .bind(es.clone())
+    .bind(es.clone()), commune)
     .fetch_all(pool)
     .await?;
     for row in &rows {
@@ -282,7 +323,7 @@ pub async fn compute(
     }
 
     lap("newborns");
-    for (c, _, full) in immunisation_rows(store, province, None, s, r).await? {
+    for (c, _, full) in immunisation_rows(store, province, commune, s, r).await? {
         acc.add(
             &c,
             "fully_immunized_under1_pct",
@@ -291,7 +332,7 @@ pub async fn compute(
         );
     }
     lap("immunisation");
-    for (c, _, n) in nutrition_rows(store, province, None, s, e).await? {
+    for (c, _, n) in nutrition_rows(store, province, commune, s, e).await? {
         for (id, yes) in nutrition_flags(&n) {
             acc.add(&c, id, f64::from(u8::from(yes)), Some(1.0));
         }
@@ -314,16 +355,17 @@ pub async fn compute(
         }
         h
     };
-    let rows = sqlx::query(
+    let rows = bind_commune(sqlx::query(AssertSqlSafe(format!(
         "SELECT d.child_id, c.commune_code, d.given_on FROM child_doses d JOIN children c ON c.id = d.child_id \
          WHERE d.province_code = $1 AND d.antigen = 'vitamin_a' AND d.given_on >= $2 AND d.given_on <= $3 \
-         AND c.status = 'active' AND c.birth_date <= $4 AND c.birth_date > $5",
-    )
+         AND c.status = 'active' AND c.birth_date <= $4 AND c.birth_date > $5{}",
+        only("d.commune_code", 6, commune)
+    )))
     .bind(province.to_owned())
     .bind(ss.clone())
     .bind(es.clone())
     .bind(m6)
-    .bind(m36)
+    .bind(m36), commune)
     .fetch_all(pool)
     .await?;
     let mut vit: HashMap<(i64, String), HashSet<(i32, u8)>> = HashMap::new();
@@ -342,15 +384,16 @@ pub async fn compute(
 
     lap("vitamin_a");
     // Periodic check-ups: children under 5 at the reference date checked in the period.
-    let rows = sqlx::query(
+    let rows = bind_commune(sqlx::query(AssertSqlSafe(format!(
         "SELECT c.commune_code, COUNT(DISTINCT h.child_id) AS n FROM child_health_checks h \
          JOIN children c ON c.id = h.child_id WHERE h.province_code = $1 AND c.status = 'active' \
-         AND h.checked_on >= $2 AND h.checked_on <= $3 AND c.birth_date > $4 GROUP BY c.commune_code",
-    )
+         AND h.checked_on >= $2 AND h.checked_on <= $3 AND c.birth_date > $4{} GROUP BY c.commune_code",
+        only("h.commune_code", 5, commune)
+    )))
     .bind(province.to_owned())
     .bind(ss.clone())
     .bind(es.clone())
-    .bind(a5.clone())
+    .bind(a5.clone()), commune)
     .fetch_all(pool)
     .await?;
     for row in &rows {
@@ -365,15 +408,19 @@ pub async fn compute(
 
     lap("checkups");
     // Children in special circumstances at the reference date (distinct children).
-    let rows = sqlx::query(
-        "SELECT c.commune_code, COUNT(DISTINCT ci.child_id) AS n FROM child_circumstances ci \
+    let rows = bind_commune(
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT c.commune_code, COUNT(DISTINCT ci.child_id) AS n FROM child_circumstances ci \
          JOIN children c ON c.id = ci.child_id WHERE ci.province_code = $1 AND ci.kind = 'special' \
          AND ci.start_date <= $2 AND (ci.end_date IS NULL OR ci.end_date >= $2) \
-         AND c.status = 'active' AND c.birth_date > $3 GROUP BY c.commune_code",
+         AND c.status = 'active' AND c.birth_date > $3{} GROUP BY c.commune_code",
+            only("ci.commune_code", 4, commune)
+        )))
+        .bind(province.to_owned())
+        .bind(rs.clone())
+        .bind(a16.clone()),
+        commune,
     )
-    .bind(province.to_owned())
-    .bind(rs.clone())
-    .bind(a16.clone())
     .fetch_all(pool)
     .await?;
     for row in &rows {
@@ -386,14 +433,15 @@ pub async fn compute(
         );
     }
     // Newly abandoned children (a count).
-    let rows = sqlx::query(
+    let rows = bind_commune(sqlx::query(AssertSqlSafe(format!(
         "SELECT commune_code, COUNT(DISTINCT child_id) AS n FROM child_circumstances \
-         WHERE province_code = $1 AND code = 'abandoned' AND start_date >= $2 AND start_date <= $3 \
+         WHERE province_code = $1 AND code = 'abandoned' AND start_date >= $2 AND start_date <= $3{} \
          GROUP BY commune_code",
-    )
+        only("commune_code", 4, commune)
+    )))
     .bind(province.to_owned())
     .bind(ss.clone())
-    .bind(es.clone())
+    .bind(es.clone()), commune)
     .fetch_all(pool)
     .await?;
     for row in &rows {
@@ -408,13 +456,17 @@ pub async fn compute(
 
     lap("circumstances");
     // Injured children (distinct; a child not on the register counts once per event).
-    let rows = sqlx::query(
-        "SELECT commune_code, child_id, id FROM child_injuries WHERE province_code = $1 \
-         AND injury_date >= $2 AND injury_date <= $3 AND age_years < 16",
+    let rows = bind_commune(
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT commune_code, child_id, id FROM child_injuries WHERE province_code = $1 \
+         AND injury_date >= $2 AND injury_date <= $3 AND age_years < 16{}",
+            only("commune_code", 4, commune)
+        )))
+        .bind(province.to_owned())
+        .bind(ss.clone())
+        .bind(es.clone()),
+        commune,
     )
-    .bind(province.to_owned())
-    .bind(ss.clone())
-    .bind(es.clone())
     .fetch_all(pool)
     .await?;
     let mut injured = HashSet::new();
@@ -431,7 +483,7 @@ pub async fn compute(
 
     lap("injuries");
     // Cases: children with a case opened in the period, and those handled in time.
-    let by_commune = crate::cases::counts_by_commune(store, province, s, e, now).await?;
+    let by_commune = crate::cases::counts_by_commune(store, province, commune, s, e, now).await?;
     for (c, k) in by_commune {
         acc.add(
             &c,
@@ -449,13 +501,18 @@ pub async fn compute(
     lap("cases");
     // Figures entered for the indicators the registers cannot compute: a commune's (or
     // its villages', summed) under the commune, the province's own under its code.
-    for (unit, commune, id, val) in crate::aggregates::of_province(store, province, period).await? {
+    for (unit, of_commune, id, val) in
+        crate::aggregates::of_province(store, province, period).await?
+    {
         let Some(ind) = mang_domain::targets::indicator(&id) else {
             continue;
         };
-        match commune {
+        if commune.is_some() && of_commune.as_deref() != commune {
+            continue;
+        }
+        match of_commune {
             Some(c) => acc.add(&c, ind.id.as_str(), val.numerator, val.denominator),
-            None if unit == province => {
+            None if unit == province && commune.is_none() => {
                 acc.out
                     .entry(province.to_owned())
                     .or_default()
@@ -516,26 +573,33 @@ async fn immunisation_rows(
     if c_to < c_from {
         return Ok(Vec::new());
     }
-    let kids = sqlx::query(
-        "SELECT id, commune_code, birth_date FROM children WHERE province_code = $1 \
-         AND ($4 = '' OR commune_code = $4) AND status <> 'merged' AND birth_date >= $2 AND birth_date <= $3",
+    let kids = bind_commune(
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT id, commune_code, birth_date FROM children WHERE province_code = $1 \
+             AND status <> 'merged' AND birth_date >= $2 AND birth_date <= $3{}",
+            only("commune_code", 4, commune)
+        )))
+        .bind(province.to_owned())
+        .bind(c_from.to_string())
+        .bind(c_to.to_string()),
+        commune,
     )
-    .bind(province.to_owned())
-    .bind(c_from.to_string())
-    .bind(c_to.to_string())
-    .bind(commune.unwrap_or("").to_owned())
     .fetch_all(store.pool())
     .await?;
     // Streamed: a province's cohort has over a million doses.
-    let mut doses = sqlx::query(
+    let sql = format!(
         "SELECT d.child_id, d.antigen, d.dose, d.given_on FROM child_doses d \
-         JOIN children c ON c.id = d.child_id WHERE c.province_code = $1 AND ($4 = '' OR c.commune_code = $4) \
-         AND c.status <> 'merged' AND c.birth_date >= $2 AND c.birth_date <= $3 AND d.antigen <> 'vitamin_a'",
+         JOIN children c ON c.id = d.child_id WHERE c.province_code = $1 \
+         AND c.status <> 'merged' AND c.birth_date >= $2 AND c.birth_date <= $3 AND d.antigen <> 'vitamin_a'{}",
+        only("c.commune_code", 4, commune)
+    );
+    let mut doses = bind_commune(
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(province.to_owned())
+            .bind(c_from.to_string())
+            .bind(c_to.to_string()),
+        commune,
     )
-    .bind(province.to_owned())
-    .bind(c_from.to_string())
-    .bind(c_to.to_string())
-    .bind(commune.unwrap_or("").to_owned())
     .fetch(store.pool());
     let mut given: HashMap<i64, Vec<Given>> = HashMap::new();
     while let Some(d) = doses.try_next().await? {
@@ -581,16 +645,20 @@ async fn nutrition_rows(
         measure: String,
         oedema: bool,
     }
-    let mut rows = sqlx::query(
+    let sql = format!(
         "SELECT m.id, m.child_id, m.commune_code, c.sex, c.birth_date, m.measured_on, m.weight_kg, \
          m.lenhei_cm, m.measure, m.oedema FROM child_measurements m JOIN children c ON c.id = m.child_id \
-         WHERE m.province_code = $1 AND ($4 = '' OR m.commune_code = $4) AND c.status <> 'merged' \
-         AND m.measured_on >= $2 AND m.measured_on <= $3",
+         WHERE m.province_code = $1 AND c.status <> 'merged' \
+         AND m.measured_on >= $2 AND m.measured_on <= $3{}",
+        only("m.commune_code", 4, commune)
+    );
+    let mut rows = bind_commune(
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(province.to_owned())
+            .bind(s.to_string())
+            .bind(e.to_string()),
+        commune,
     )
-    .bind(province.to_owned())
-    .bind(s.to_string())
-    .bind(e.to_string())
-    .bind(commune.unwrap_or("").to_owned())
     .fetch(store.pool());
     let mut latest: HashMap<i64, Latest> = HashMap::new();
     while let Some(row) = rows.try_next().await? {
@@ -704,15 +772,23 @@ pub fn sum<'a>(
     out
 }
 
-/// The cache: per (province, period, reference day), the data version it was computed
-/// at and the values.
+/// The cache: per (province, period, reference day), the data versions the values were
+/// computed at and the values.
 #[derive(Default)]
 pub struct Cache {
-    entries: Mutex<HashMap<CacheKey, (i64, Arc<ByCommune>)>>,
+    entries: Mutex<HashMap<CacheKey, (Versions, Arc<ByCommune>)>>,
 }
 
 /// (province, period code, reference day).
 type CacheKey = (String, String, Date);
+
+/// The change counters a computation depends on: national and province-level ('*' and
+/// the province's own row), and each commune's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Versions {
+    pub shared: i64,
+    pub communes: BTreeMap<String, i64>,
+}
 
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -720,17 +796,36 @@ impl std::fmt::Debug for Cache {
     }
 }
 
-/// The province's data version: bumped by every audited write in it.
-pub async fn data_version(store: &Store, province: &str) -> Result<i64> {
-    Ok(sqlx::query_scalar::<_, i64>(
-        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM data_versions WHERE province_code IN ($1, '*')",
+/// The change counters of a province (see [`Versions`]).
+pub async fn data_versions(store: &Store, province: &str) -> Result<Versions> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT v.province_code, v.n FROM data_versions v \
+         LEFT JOIN admin_units u ON u.code = v.province_code \
+         WHERE v.province_code IN ('*', $1) OR u.province_code = $1",
     )
     .bind(province.to_owned())
-    .fetch_one(store.pool())
-    .await?)
+    .fetch_all(store.pool())
+    .await?;
+    let mut out = Versions::default();
+    for (code, n) in rows {
+        if code == "*" || code == province {
+            out.shared += n;
+        } else {
+            out.communes.insert(code, n);
+        }
+    }
+    Ok(out)
 }
 
-/// [`compute`], served from the cache while no record of the province has changed.
+/// The sum of a province's change counters (changes whenever any of them does).
+pub async fn data_version(store: &Store, province: &str) -> Result<i64> {
+    let v = data_versions(store, province).await?;
+    Ok(v.shared + v.communes.values().sum::<i64>())
+}
+
+/// [`compute`], served from the cache: recomputed for the whole province after a
+/// national or province-level change, and for just the communes whose records changed
+/// otherwise (a weighing in one commune recomputes that commune only).
 pub async fn values(
     store: &Store,
     cache: &Cache,
@@ -740,21 +835,32 @@ pub async fn values(
 ) -> Result<Arc<ByCommune>> {
     let today = now.to_offset(mang_domain::cases::VN).date();
     let key = (province.to_owned(), period.to_string(), today);
-    let version = data_version(store, province).await?;
-    if let Some((v, values)) = cache
+    let versions = data_versions(store, province).await?;
+    let cached = cache
         .entries
         .lock()
         .map_err(|_| crate::StoreError::NotFound)?
         .get(&key)
-        && *v == version
-    {
-        return Ok(values.clone());
-    }
-    let values = Arc::new(compute(store, province, period, now).await?);
+        .cloned();
+    let values = match cached {
+        Some((v, values)) if v == versions => return Ok(values),
+        Some((v, values)) if v.shared == versions.shared => {
+            let mut fresh = (*values).clone();
+            for (commune, n) in &versions.communes {
+                if v.communes.get(commune) == Some(n) {
+                    continue;
+                }
+                fresh.remove(commune);
+                fresh.extend(compute_in(store, province, Some(commune), period, now).await?);
+            }
+            Arc::new(fresh)
+        }
+        _ => Arc::new(compute(store, province, period, now).await?),
+    };
     cache
         .entries
         .lock()
         .map_err(|_| crate::StoreError::NotFound)?
-        .insert(key, (version, values.clone()));
+        .insert(key, (versions, values.clone()));
     Ok(values)
 }

@@ -538,6 +538,28 @@ async fn one_new_death_or_measurement_shows_on_the_next_read() {
         .unwrap();
     let k1 = child(&store, &a, "Phạm Văn Quân", "male", "2026-02-01").await;
     let k2 = child(&store, &a, "Phạm Thị Sen", "female", "2024-03-01").await;
+    // Another commune with a weighing of its own: untouched by the changes below.
+    let b = mang_store::units::communes_of(&store, "31").await.unwrap()[1]
+        .code
+        .clone();
+    let yte_b = user(&store, "yte_b", Role::HealthWorker, &b).await;
+    let kb = child(&store, &b, "Đỗ Văn Tài", "male", "2023-05-01").await;
+    mang_store::growth::record(
+        &store,
+        &yte_b.scoped().unwrap(),
+        kb,
+        &mang_store::growth::NewMeasurement {
+            date: "01/03/2026".into(),
+            weight_kg: "14".into(),
+            lenhei_cm: "95".into(),
+            measure: "h".into(),
+            oedema: "0".into(),
+            ..Default::default()
+        },
+        TODAY,
+    )
+    .await
+    .unwrap();
     let cache = indicators::Cache::default();
     let period = Period::parse("2026").unwrap();
     let read = |id: &'static str| {
@@ -584,4 +606,17 @@ async fn one_new_death_or_measurement_shows_on_the_next_read() {
     .await
     .unwrap();
     assert_eq!(read("underweight_under5_pct").await, Some(v(1.0, 1.0)));
+    // The cache recomputed only that commune; the result is the full computation's.
+    let cached = indicators::values(&store, &cache, "31", &period, NOW)
+        .await
+        .unwrap();
+    let full = indicators::compute(&store, "31", &period, NOW)
+        .await
+        .unwrap();
+    assert_eq!(*cached, full);
+    assert_eq!(
+        cached[&b]["underweight_under5_pct"],
+        v(0.0, 1.0),
+        "the other commune kept its values"
+    );
 }
