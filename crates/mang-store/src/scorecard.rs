@@ -89,11 +89,12 @@ fn figure(
     ind: &Indicator,
     value: Option<&Value>,
     target: Option<&'static Target>,
+    baseline: Option<&Value>,
     period: &Period,
     today: time::Date,
 ) -> Figure {
     let rate = value.and_then(|v| v.rate(ind.unit));
-    let status = target.map(|t| targets::evaluate(t, value, None));
+    let status = target.map(|t| targets::evaluate(t, value, baseline));
     let projection = match (target, value) {
         (Some(t), Some(v)) if period.end() > today && ind.unit == targets::Unit::Count => {
             targets::project(t, v, period, today)
@@ -223,13 +224,41 @@ pub async fn board(
     let today = now.to_offset(mang_domain::cases::VN).date();
     let (own, subs) = unit_values(store, cache, unit, period, now).await?;
     let path = unit.path();
+    // "Reduce compared with year X" targets need that year's figures (computed once).
+    let mut baselines: BTreeMap<i32, UnitValues> = BTreeMap::new();
+    for t in targets::targets() {
+        if let (targets::Comparator::LtBaseline, Some(y)) = (t.comparator, t.baseline_year)
+            && !baselines.contains_key(&y)
+            && overlaps(&t.period, period)
+        {
+            baselines.insert(
+                y,
+                unit_values(store, cache, unit, &Period::Year(y), now).await?,
+            );
+        }
+    }
+    let baseline_of = |t: Option<&'static Target>, sub: Option<&str>, id: &str| -> Option<Value> {
+        let y = t
+            .filter(|t| t.comparator == targets::Comparator::LtBaseline)?
+            .baseline_year?;
+        let (own, subs) = baselines.get(&y)?;
+        match sub {
+            None => own.get(id).copied(),
+            Some(code) => subs
+                .iter()
+                .find(|(c, _, _)| c == code)
+                .and_then(|(_, _, v)| v.get(id).copied()),
+        }
+    };
     let figures = targets::catalogue()
         .iter()
         .map(|ind| {
+            let target = target_for(&unit.code, &path, &ind.id, period);
             figure(
                 ind,
                 own.get(ind.id.as_str()),
-                target_for(&unit.code, &path, &ind.id, period),
+                target,
+                baseline_of(target, None, &ind.id).as_ref(),
                 period,
                 today,
             )
@@ -260,10 +289,12 @@ pub async fn board(
             .iter()
             .copied()
             .map(|ind| {
+                let target = target_for(&code, &sub_path, &ind.id, period);
                 figure(
                     ind,
                     values.get(ind.id.as_str()),
-                    target_for(&code, &sub_path, &ind.id, period),
+                    target,
+                    baseline_of(target, Some(&code), &ind.id).as_ref(),
                     period,
                     today,
                 )

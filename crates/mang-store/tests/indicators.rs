@@ -620,3 +620,68 @@ async fn one_new_death_or_measurement_shows_on_the_next_read() {
         "the other commune kept its values"
     );
 }
+
+/// A "reduce compared with 2025" target (HN-24, abandoned children in Hà Nội) is judged
+/// against the same unit's 2025 figure.
+#[tokio::test]
+async fn a_baseline_year_target_compares_with_that_year() {
+    let db = TestDb::new().await;
+    let store = Store::open(&db.location, OpenMode::CreateOrMigrate)
+        .await
+        .unwrap();
+    let hn = mang_store::units::communes_of(&store, "01").await.unwrap()[0]
+        .code
+        .clone();
+    let officer = user(&store, "canbo_hn", Role::CommuneOfficer, &hn).await;
+    let mut add = async |name: &str, start: &str| {
+        let id = child(&store, &hn, name, "female", "2020-01-01").await;
+        sqlx::query("UPDATE children SET province_code = '01' WHERE id = $1")
+            .bind(id)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        mang_store::circumstances::add(
+            &store,
+            &officer.scoped().unwrap(),
+            id,
+            &mang_store::circumstances::NewCircumstance {
+                code: "abandoned".into(),
+                start_date: start.into(),
+                source: "Biên bản".into(),
+                ..Default::default()
+            },
+            TODAY,
+        )
+        .await
+        .unwrap();
+    };
+    add("Bé Một", "01/03/2025").await;
+    add("Bé Hai", "01/04/2025").await;
+    add("Bé Ba", "01/05/2026").await;
+    let unit = mang_store::units::get(&store, "01").await.unwrap();
+    let cache = indicators::Cache::default();
+    let status = |b: &mang_store::scorecard::Board| {
+        let f = b
+            .figures
+            .iter()
+            .find(|f| f.indicator_id == "abandoned_children_count")
+            .unwrap();
+        (f.numerator, f.target_id.clone(), f.status.clone())
+    };
+    let b =
+        mang_store::scorecard::board(&store, &cache, &unit, &Period::parse("2026").unwrap(), NOW)
+            .await
+            .unwrap();
+    assert_eq!(
+        status(&b),
+        (Some(1.0), Some("HN-24".into()), "met".into()),
+        "1 < 2"
+    );
+    add("Bé Bốn", "01/06/2026").await;
+    add("Bé Năm", "01/07/2026").await;
+    let b =
+        mang_store::scorecard::board(&store, &cache, &unit, &Period::parse("2026").unwrap(), NOW)
+            .await
+            .unwrap();
+    assert_eq!(status(&b).2, "not_met", "3 is not below 2");
+}
