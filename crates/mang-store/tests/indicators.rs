@@ -633,7 +633,7 @@ async fn a_baseline_year_target_compares_with_that_year() {
         .code
         .clone();
     let officer = user(&store, "canbo_hn", Role::CommuneOfficer, &hn).await;
-    let mut add = async |name: &str, start: &str| {
+    let add = async |name: &str, start: &str| {
         let id = child(&store, &hn, name, "female", "2020-01-01").await;
         sqlx::query("UPDATE children SET province_code = '01' WHERE id = $1")
             .bind(id)
