@@ -140,6 +140,32 @@ pub async fn list(
     Ok(out)
 }
 
+/// One line of a figure's history, in the transaction of the change.
+async fn history(
+    tx: &mut crate::Tx,
+    id: i64,
+    action: &str,
+    numerator: f64,
+    denominator: Option<f64>,
+    note: &str,
+    by: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO aggregate_value_history (value_id, action, numerator, denominator, note, changed_by, changed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(action.to_owned())
+    .bind(numerator)
+    .bind(denominator)
+    .bind(note.to_owned())
+    .bind(by.to_owned())
+    .bind(now_text())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Enter or change a figure (a draft). Refused when approved (locked) or when the stored
 /// version moved on.
 pub async fn save(
@@ -221,19 +247,7 @@ pub async fn save(
             (id, "create")
         }
     };
-    sqlx::query(
-        "INSERT INTO aggregate_value_history (value_id, action, numerator, denominator, note, changed_by, changed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(id)
-    .bind(action)
-    .bind(v.numerator)
-    .bind(v.denominator)
-    .bind(note)
-    .bind(by)
-    .bind(now_text())
-    .execute(&mut *tx)
-    .await?;
+    history(&mut tx, id, action, v.numerator, v.denominator, &note, &by).await?;
     audit::append(
         &mut tx,
         &Actor::from(grant.actor()),
@@ -288,18 +302,7 @@ pub async fn approve(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO aggregate_value_history (value_id, action, numerator, denominator, note, changed_by, changed_at) \
-         VALUES ($1, 'approve', $2, $3, $4, $5, $6)",
-    )
-    .bind(id)
-    .bind(n)
-    .bind(d)
-    .bind(note)
-    .bind(by)
-    .bind(now_text())
-    .execute(&mut *tx)
-    .await?;
+    history(&mut tx, id, "approve", n, d, &note, &by).await?;
     audit::append(
         &mut tx,
         &Actor::from(grant.actor()),

@@ -203,20 +203,7 @@ pub(crate) async fn export_xlsx(
         field: "export",
         message: e.to_string(),
     })?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"ca-bao-ve-tre-em.xlsx\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::exchange::xlsx("ca-bao-ve-tre-em.xlsx", bytes))
 }
 
 async fn export(

@@ -125,7 +125,8 @@ pub fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_UPLOAD))
 }
 
-fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
+/// An .xlsx download (not cached: it may hold personal data).
+pub(crate) fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
     (
         [
             (

@@ -483,20 +483,7 @@ async fn export(
             },
         )
     })?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"chi-tieu.xlsx\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::exchange::xlsx("chi-tieu.xlsx", bytes))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -637,11 +624,11 @@ async fn entry_save(
     entry_outcome(&st, &u, &q, r).await
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct ApproveForm {
+#[derive(Deserialize)]
+struct ApproveForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
-    pub indicator_id: String,
+    indicator_id: String,
 }
 
 async fn entry_approve(
