@@ -543,6 +543,44 @@ async function main() {
         await context.close();
       }
     });
+
+    await testCase('12 sites: an officer records a drowning-risk site, adds a fence after an inspection, and the commune progress changes', async () => {
+      if (!demoOk || !url) throw new Skip('skipped: no server (steps 1–2 failed)');
+      const { context, page } = await newPhonePage(browser);
+      try {
+        await page.goto(`${url}/login`);
+        await submitLogin(page, 'xa', PASSWORD);
+        await page.goto(`${url}/sites`);
+        const counts = async () => (await page.locator('#site-counts').textContent()).trim().split('/').map(Number);
+        const [done0, total0] = await counts();
+        // A new pond without any measure.
+        await page.fill('#s-name', 'Ao sau nhà văn hóa thôn');
+        await page.selectOption('#s-kind', 'pond');
+        await page.selectOption('#s-risk', 'high');
+        await page.fill('#s-lat', '20,8601');
+        await page.fill('#s-lon', '106,6822');
+        await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#new-site button[type=submit]')]);
+        assert(/^\/sites\/[0-9]+$/.test(pathOf(page)), `saving the site ended on ${page.url()}`);
+        const site = pathOf(page);
+        await page.goto(`${url}/sites`);
+        const [done1, total1] = await counts();
+        assert(total1 === total0 + 1 && done1 === done0, `after adding: ${done1}/${total1}, before ${done0}/${total0}`);
+        // The inspection puts up a fence.
+        await page.goto(`${url}${site}`);
+        await page.fill('#i-find', 'Đã làm rào chắn quanh ao');
+        await page.check('#i-measures input[value=fence]');
+        await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#new-inspection button[type=submit]')]);
+        const measures = (await page.locator('#site-measures').textContent()).trim();
+        assert(measures.includes('Rào chắn'), `the site's measures: ${measures}`);
+        await page.goto(`${url}/sites`);
+        const [done2, total2] = await counts();
+        assert(total2 === total1 && done2 === done1 + 1, `after the fence: ${done2}/${total2}`);
+        assert(await page.locator('.sites-map circle').count() === total2, 'the plot does not show every site');
+        await page.screenshot({ path: join(OUT, 'sites-360.png'), fullPage: false });
+      } finally {
+        await context.close();
+      }
+    });
   } finally {
     if (loggedIn) await loggedIn.context.close().catch(() => {});
     if (browser) await browser.close().catch(() => {});

@@ -388,6 +388,65 @@ pub fn ranking_svg(rows: &[(String, f64, String)], fmt: &dyn Fn(f64) -> String) 
     s
 }
 
+/// A commune's risk sites by their coordinates (no map tiles): `points` are (longitude,
+/// latitude, label, has measures); green with measures, red without. North up; the box
+/// fits the points with a margin, at the latitude's true proportions.
+pub fn sites_svg(points: &[(f64, f64, String, bool)]) -> String {
+    let (w, h, pad) = (640.0, 420.0, 28.0);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" class="sites-map" role="img" aria-label="Sơ đồ các điểm nguy cơ theo tọa độ"><rect x="0" y="0" width="{w}" height="{h}" fill="#f5f6f3" stroke="#d5dcd7"/>"##
+    );
+    if points.is_empty() {
+        s.push_str("</svg>");
+        return s;
+    }
+    let fold = |f: fn(f64, f64) -> f64, init: f64, g: fn(&(f64, f64, String, bool)) -> f64| {
+        points.iter().map(g).fold(init, f)
+    };
+    let (min_lon, max_lon) = (
+        fold(f64::min, f64::INFINITY, |p| p.0),
+        fold(f64::max, f64::NEG_INFINITY, |p| p.0),
+    );
+    let (min_lat, max_lat) = (
+        fold(f64::min, f64::INFINITY, |p| p.1),
+        fold(f64::max, f64::NEG_INFINITY, |p| p.1),
+    );
+    // Degrees of longitude shrink with the cosine of the latitude.
+    let k = ((min_lat + max_lat) / 2.0).to_radians().cos();
+    let span_x = ((max_lon - min_lon) * k).max(0.002);
+    let span_y = (max_lat - min_lat).max(0.002);
+    let scale = ((w - 2.0 * pad) / span_x).min((h - 2.0 * pad) / span_y);
+    let cx = (min_lon + max_lon) / 2.0;
+    let cy = (min_lat + max_lat) / 2.0;
+    let x = |lon: f64| w / 2.0 + (lon - cx) * k * scale;
+    let y = |lat: f64| h / 2.0 - (lat - cy) * scale;
+    // A 1 km scale bar.
+    let km = scale / 111.32;
+    let _ = write!(
+        s,
+        r##"<line x1="{pad}" y1="{0:.1}" x2="{1:.1}" y2="{0:.1}" stroke="#1c2420" stroke-width="2"/><text x="{pad}" y="{2:.1}" font-size="11" fill="#1c2420">1 km</text><text x="{3:.1}" y="{4}" font-size="12" text-anchor="end" fill="#1c2420">Bắc ↑</text>"##,
+        h - pad / 2.0,
+        pad + km,
+        h - pad / 2.0 - 4.0,
+        w - 8.0,
+        16
+    );
+    for (lon, lat, label, ok) in points {
+        let label = label.replace('&', "&amp;").replace('<', "&lt;");
+        let colour = if *ok { "#1b7f3b" } else { "#b3261e" };
+        let _ = write!(
+            s,
+            r##"<circle cx="{:.1}" cy="{:.1}" r="7" fill="{colour}" stroke="#fff" stroke-width="2"><title>{label}</title></circle>"##,
+            x(*lon),
+            y(*lat)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,5 +516,12 @@ mod tests {
         );
         assert_eq!(svg.matches("<rect").count(), 2);
         assert!(svg.contains("Xã &lt;A>") && svg.contains("#b3261e"));
+        let svg = sites_svg(&[
+            (106.68, 20.86, "Ao A".into(), true),
+            (106.69, 20.87, "Giếng <B>".into(), false),
+        ]);
+        assert_eq!(svg.matches("<circle").count(), 2);
+        assert!(svg.contains("#1b7f3b") && svg.contains("Giếng &lt;B>") && svg.contains("1 km"));
+        assert_eq!(sites_svg(&[]).matches("<circle").count(), 0);
     }
 }

@@ -136,6 +136,9 @@ pub enum Action {
     EnterAggregates,
     /// Approve (and so lock) entered aggregate figures.
     ApproveAggregates,
+    /// Keep the registers of places and activities (drowning-risk sites…): no personal
+    /// data.
+    EditRegisters,
 }
 
 /// The rule table: which role may take which action inside its own scope. Anything not
@@ -173,6 +176,7 @@ pub fn role_allows(role: Role, action: Action) -> bool {
             ProvinceOfficer | CommuneOfficer | HealthWorker | School
         ),
         ApproveAggregates => matches!(role, ProvinceOfficer | CommuneChairman),
+        EditRegisters => matches!(role, ProvinceOfficer | CommuneOfficer | Collaborator),
     }
 }
 
@@ -256,7 +260,8 @@ permissions!(
     ExportCaseData,
     ManageSettings,
     EnterAggregates,
-    ApproveAggregates
+    ApproveAggregates,
+    EditRegisters
 );
 
 /// Capability: the principal may take action `P` on records inside `scope`. List and

@@ -26,6 +26,7 @@ pub mod merge;
 pub mod names;
 pub mod personal_id;
 pub mod registry;
+pub mod sites;
 pub mod targets;
 pub mod text;
 pub mod units;

@@ -45,6 +45,7 @@ pub const COMPUTED: &[&str] = &[
     "child_injury_rate_per_100k",
     "child_injury_mortality_per_100k",
     "birth_registration_under5_pct",
+    "drowning_risk_sites_mitigated_pct",
 ];
 
 /// Values by commune code, then indicator id.
@@ -499,6 +500,15 @@ pub async fn compute_in(
         );
     }
     lap("cases");
+    // Drowning-risk sites with preventive measures (indicator 41).
+    for (c, done, n) in crate::sites::progress_by_commune(store, province, commune).await? {
+        acc.add(
+            &c,
+            "drowning_risk_sites_mitigated_pct",
+            done as f64,
+            Some(n as f64),
+        );
+    }
     // Figures entered for the indicators the registers cannot compute: a commune's (or
     // its villages', summed) under the commune, the province's own under its code.
     for (unit, of_commune, id, val) in

@@ -685,3 +685,13 @@ async fn a_baseline_year_target_compares_with_that_year() {
             .unwrap();
     assert_eq!(status(&b).2, "not_met", "3 is not below 2");
 }
+
+#[test]
+fn the_engine_computes_exactly_the_catalogues_computed_indicators() {
+    let catalogue: Vec<&str> = mang_domain::targets::catalogue()
+        .iter()
+        .filter(|i| i.source == mang_domain::targets::Source::Computed)
+        .map(|i| i.id.as_str())
+        .collect();
+    assert_eq!(catalogue, indicators::COMPUTED);
+}

@@ -19,6 +19,7 @@ mod life_pages;
 mod merge_pages;
 mod pages;
 mod registry_pages;
+mod site_pages;
 
 use axum::Router;
 use axum::routing::get;
@@ -58,6 +59,7 @@ pub fn app(store: Store) -> Router {
         .merge(health_pages::routes())
         .merge(cases_pages::routes())
         .merge(indicator_pages::routes())
+        .merge(site_pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_handler))
         .route("/healthz", get(|| async { "ok" }))

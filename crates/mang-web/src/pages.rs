@@ -80,6 +80,7 @@ pub(crate) fn layout(u: &SignedIn, current: &str) -> Layout {
         p.may(Action::ViewChildRecord),
     );
     item("Chỉ tiêu", "/indicators", p.may(Action::ViewAggregates));
+    item("Điểm nguy cơ", "/sites", p.may(Action::ViewAggregates));
     item("Kế hoạch & báo cáo", "", true);
     item("Người dùng", "/users", p.may(Action::ManageUsers));
     item(

@@ -618,6 +618,10 @@ async fn run_demo(
                 "Ca bảo vệ trẻ em mẫu: {n} ca ở mọi bước xử lý, có ca quá hạn (tài khoản xa, chutich)."
             );
         }
+        let sites = mang_store::demo_sites::run(&store, province, seed).await?;
+        if sites > 0 {
+            println!("Điểm nguy cơ đuối nước mẫu: {sites} điểm ở các xã, phường.");
+        }
     }
     if health {
         let t = Instant::now();
