@@ -139,6 +139,8 @@ pub enum Action {
     /// Keep the registers of places and activities (drowning-risk sites…): no personal
     /// data.
     EditRegisters,
+    /// Appraise and recognise communes' child-friendly self-assessments (the province).
+    AppraiseCommunes,
 }
 
 /// The rule table: which role may take which action inside its own scope. Anything not
@@ -177,6 +179,7 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         ),
         ApproveAggregates => matches!(role, ProvinceOfficer | CommuneChairman),
         EditRegisters => matches!(role, ProvinceOfficer | CommuneOfficer | Collaborator),
+        AppraiseCommunes => matches!(role, ProvinceOfficer),
     }
 }
 
@@ -261,7 +264,8 @@ permissions!(
     ManageSettings,
     EnterAggregates,
     ApproveAggregates,
-    EditRegisters
+    EditRegisters,
+    AppraiseCommunes
 );
 
 /// Capability: the principal may take action `P` on records inside `scope`. List and

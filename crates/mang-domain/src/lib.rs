@@ -12,6 +12,7 @@ pub mod audit;
 pub mod births;
 pub mod calendar;
 pub mod cases;
+pub mod child_friendly;
 pub mod circumstances;
 pub mod codes;
 pub mod deaths;

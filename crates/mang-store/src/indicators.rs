@@ -46,6 +46,7 @@ pub const COMPUTED: &[&str] = &[
     "child_injury_mortality_per_100k",
     "birth_registration_under5_pct",
     "drowning_risk_sites_mitigated_pct",
+    "child_friendly_communes",
 ];
 
 /// Values by commune code, then indicator id.
@@ -500,6 +501,18 @@ pub async fn compute_in(
         );
     }
     lap("cases");
+    // Communes recognised child-friendly in the period's last year (indicator 59).
+    for (c, yes) in
+        crate::child_friendly::recognised_by_commune(store, province, commune, period.end().year())
+            .await?
+    {
+        acc.add(
+            &c,
+            "child_friendly_communes",
+            f64::from(u8::from(yes)),
+            None,
+        );
+    }
     // Drowning-risk sites with preventive measures (indicator 41).
     for (c, done, n) in crate::sites::progress_by_commune(store, province, commune).await? {
         acc.add(

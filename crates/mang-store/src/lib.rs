@@ -8,6 +8,7 @@ pub mod audit;
 pub mod births;
 pub mod cases;
 pub mod checks;
+pub mod child_friendly;
 pub mod circumstances;
 pub mod deaths;
 pub mod demo;

@@ -7,6 +7,7 @@ mod assets;
 mod auth;
 mod cases_api;
 mod cases_pages;
+mod child_friendly_pages;
 mod error;
 mod exchange;
 mod health_api;
@@ -60,6 +61,7 @@ pub fn app(store: Store) -> Router {
         .merge(cases_pages::routes())
         .merge(indicator_pages::routes())
         .merge(site_pages::routes())
+        .merge(child_friendly_pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_handler))
         .route("/healthz", get(|| async { "ok" }))

@@ -81,6 +81,11 @@ pub(crate) fn layout(u: &SignedIn, current: &str) -> Layout {
     );
     item("Chỉ tiêu", "/indicators", p.may(Action::ViewAggregates));
     item("Điểm nguy cơ", "/sites", p.may(Action::ViewAggregates));
+    item(
+        "Xã phù hợp với trẻ em",
+        "/child-friendly",
+        p.may(Action::ViewAggregates),
+    );
     item("Kế hoạch & báo cáo", "", true);
     item("Người dùng", "/users", p.may(Action::ManageUsers));
     item(
