@@ -141,6 +141,8 @@ pub enum Action {
     EditRegisters,
     /// Appraise and recognise communes' child-friendly self-assessments (the province).
     AppraiseCommunes,
+    /// Record benefit payments to children.
+    RecordPayments,
 }
 
 /// The rule table: which role may take which action inside its own scope. Anything not
@@ -180,6 +182,7 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         ApproveAggregates => matches!(role, ProvinceOfficer | CommuneChairman),
         EditRegisters => matches!(role, ProvinceOfficer | CommuneOfficer | Collaborator),
         AppraiseCommunes => matches!(role, ProvinceOfficer),
+        RecordPayments => matches!(role, ProvinceOfficer | CommuneOfficer),
     }
 }
 
@@ -265,7 +268,8 @@ permissions!(
     EnterAggregates,
     ApproveAggregates,
     EditRegisters,
-    AppraiseCommunes
+    AppraiseCommunes,
+    RecordPayments
 );
 
 /// Capability: the principal may take action `P` on records inside `scope`. List and

@@ -9,6 +9,7 @@ mod coded;
 pub mod access;
 pub mod anthro;
 pub mod audit;
+pub mod benefits;
 pub mod births;
 pub mod calendar;
 pub mod cases;

@@ -5,6 +5,7 @@
 
 pub mod aggregates;
 pub mod audit;
+pub mod benefits;
 pub mod births;
 pub mod cases;
 pub mod checks;

@@ -5,6 +5,7 @@
 mod api;
 mod assets;
 mod auth;
+mod benefit_pages;
 mod cases_api;
 mod cases_pages;
 mod child_friendly_pages;
@@ -62,6 +63,7 @@ pub fn app(store: Store) -> Router {
         .merge(indicator_pages::routes())
         .merge(site_pages::routes())
         .merge(child_friendly_pages::routes())
+        .merge(benefit_pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_handler))
         .route("/healthz", get(|| async { "ok" }))

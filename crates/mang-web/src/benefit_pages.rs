@@ -1,0 +1,237 @@
+//! Benefits (chính sách trợ giúp): a commune's monthly reconciliation — eligible children
+//! not paid, payments to children not eligible, double payments, totals by policy — with
+//! the payment form; the same through `/api/v1`.
+
+use crate::AppState;
+use crate::auth::{MaybeUser, SignedIn};
+use crate::error::{ApiError, ApiErrorBody};
+use crate::pages::{
+    Layout, PageError, check_csrf, denied, layout, principal, render, require, store_fail,
+};
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use mang_domain::access::{RecordPayments, ViewChildRecord};
+use mang_store::StoreError;
+use mang_store::benefits::{self, NewPayment, Reconciliation};
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/benefits", get(page).post(pay))
+}
+
+pub fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/units/{code}/benefits", get(api_reconcile))
+        .route("/benefit-payments", post(api_pay))
+}
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .date()
+}
+
+fn this_month() -> String {
+    let d = today();
+    format!("{:04}-{:02}", d.year(), u8::from(d.month()))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct MonthQuery {
+    pub unit: String,
+    /// `yyyy-mm` (default: this month).
+    pub month: String,
+}
+
+#[derive(Template)]
+#[template(path = "benefits.html")]
+struct Page {
+    layout: Layout,
+    unit_code: String,
+    unit_name: String,
+    month: String,
+    communes: Vec<(String, String)>,
+    r: Option<Reconciliation>,
+    policies: Vec<(String, String, String)>,
+    may_pay: bool,
+    error: Option<String>,
+}
+
+async fn view(
+    st: &AppState,
+    u: &SignedIn,
+    q: &MonthQuery,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let p = principal(u);
+    let scoped = p.scoped::<ViewChildRecord>().map_err(|_| denied(u))?;
+    let code = if q.unit.trim().is_empty() {
+        p.unit.to_string()
+    } else {
+        q.unit.trim().to_owned()
+    };
+    let unit = mang_store::units::get(&st.store, &code)
+        .await
+        .map_err(|e| store_fail(u, e))?;
+    let path = unit.path();
+    if !scoped.scope().contains(&path) {
+        return Err(store_fail(u, StoreError::NotFound));
+    }
+    let month = if q.month.trim().is_empty() {
+        this_month()
+    } else {
+        q.month.trim().to_owned()
+    };
+    let (communes, r) = match (&path.province, &path.commune) {
+        (_, Some(_)) => (
+            Vec::new(),
+            Some(
+                benefits::reconcile(&st.store, &scoped, &unit, &month)
+                    .await
+                    .map_err(|e| store_fail(u, e))?,
+            ),
+        ),
+        (Some(pr), None) => (
+            mang_store::units::communes_of(&st.store, pr)
+                .await
+                .map_err(|e| store_fail(u, e))?
+                .into_iter()
+                .map(|c| (c.code().to_string(), c.name))
+                .collect(),
+            None,
+        ),
+        _ => (Vec::new(), None),
+    };
+    let page = Page {
+        layout: layout(u, "/benefits"),
+        may_pay: path.commune.is_some() && p.authorize::<RecordPayments>(&path).is_ok(),
+        unit_code: unit.code.clone(),
+        unit_name: unit.name.clone(),
+        month,
+        communes,
+        r,
+        policies: mang_domain::benefits::policies()
+            .iter()
+            .map(|p| {
+                (
+                    p.code.clone(),
+                    p.name.clone(),
+                    mang_domain::vi::number(p.amount),
+                )
+            })
+            .collect(),
+        error,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+async fn page(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    view(&st, &u, &q, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct PayForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    child_id: String,
+    policy: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    paid_on: String,
+}
+
+async fn pay(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<MonthQuery>,
+    Form(f): Form<PayForm>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    check_csrf(&u, &f.csrf)?;
+    let scoped = principal(&u)
+        .scoped::<RecordPayments>()
+        .map_err(|_| denied(&u))?;
+    let Ok(child_id) = f.child_id.trim().parse::<i64>() else {
+        return view(
+            &st,
+            &u,
+            &q,
+            Some("Mã trẻ không hợp lệ".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let month = if q.month.trim().is_empty() {
+        this_month()
+    } else {
+        q.month.trim().to_owned()
+    };
+    let input = NewPayment {
+        child_id,
+        policy: f.policy,
+        month: month.clone(),
+        amount: f.amount,
+        paid_on: f.paid_on,
+    };
+    match benefits::record(&st.store, &scoped, &input, today()).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/benefits?unit={}&month={month}", q.unit)).into_response())
+        }
+        Err(e @ StoreError::Invalid { .. }) => {
+            let msg = crate::registry_pages::fields_message(&e);
+            view(&st, &u, &q, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
+}
+
+/// A commune's reconciliation for a month (lists children: audited).
+#[utoipa::path(get, path = "/api/v1/units/{code}/benefits", params(("code" = String, Path), MonthQuery),
+    responses((status = 200, body = Reconciliation), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn api_reconcile(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(code): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Json<Reconciliation>, ApiError> {
+    let u = crate::api::require(m)?;
+    let scoped = u.session.principal.scoped::<ViewChildRecord>()?;
+    let unit = mang_store::units::get(&st.store, &code).await?;
+    let month = if q.month.trim().is_empty() {
+        this_month()
+    } else {
+        q.month
+    };
+    Ok(Json(
+        benefits::reconcile(&st.store, &scoped, &unit, &month).await?,
+    ))
+}
+
+/// Record a payment (policy code, `yyyy-mm`; amount defaults to the policy's).
+#[utoipa::path(post, path = "/api/v1/benefit-payments", request_body = NewPayment,
+    responses((status = 201, body = i64), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn api_pay(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Json(input): Json<NewPayment>,
+) -> Result<(StatusCode, Json<i64>), ApiError> {
+    let u = crate::api::require(m)?;
+    crate::api::check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<RecordPayments>()?;
+    let id = benefits::record(&st.store, &scoped, &input, today()).await?;
+    Ok((StatusCode::CREATED, Json(id)))
+}
