@@ -39,6 +39,7 @@ pub const COMPUTED: &[&str] = &[
     "under5_periodic_checkup_pct",
     "free_health_insurance_under6_pct",
     "cnsc_prevalence_pct",
+    "cnsc_supported_pct",
     "abused_children_prevalence_pct",
     "harmed_children_timely_intervention_pct",
     "abandoned_children_count",
@@ -412,26 +413,34 @@ pub async fn compute_in(
     // Children in special circumstances at the reference date (distinct children).
     let rows = bind_commune(
         sqlx::query(AssertSqlSafe(format!(
-            "SELECT c.commune_code, COUNT(DISTINCT ci.child_id) AS n FROM child_circumstances ci \
+            "SELECT c.commune_code, COUNT(DISTINCT ci.child_id) AS n, \
+           COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM benefit_payments bp WHERE bp.child_id = ci.child_id \
+             AND bp.month >= $4 AND bp.month <= $5) THEN ci.child_id END) AS supported \
+         FROM child_circumstances ci \
          JOIN children c ON c.id = ci.child_id WHERE ci.province_code = $1 AND ci.kind = 'special' \
          AND ci.start_date <= $2 AND (ci.end_date IS NULL OR ci.end_date >= $2) \
          AND c.status = 'active' AND c.birth_date > $3{} GROUP BY c.commune_code",
-            only("ci.commune_code", 4, commune)
+            only("ci.commune_code", 6, commune)
         )))
         .bind(province.to_owned())
         .bind(rs.clone())
-        .bind(a16.clone()),
+        .bind(a16.clone())
+        .bind(format!("{:04}-{:02}", s.year(), u8::from(s.month())))
+        .bind(format!("{:04}-{:02}", e.year(), u8::from(e.month()))),
         commune,
     )
     .fetch_all(pool)
     .await?;
     for row in &rows {
         let c: String = row.get("commune_code");
+        let n = row.get::<i64, _>("n") as f64;
+        acc.add(&c, "cnsc_prevalence_pct", n, None);
+        // Indicator 28: those with a support payment in the period (benefits register).
         acc.add(
             &c,
-            "cnsc_prevalence_pct",
-            row.get::<i64, _>("n") as f64,
-            None,
+            "cnsc_supported_pct",
+            row.get::<i64, _>("supported") as f64,
+            Some(n),
         );
     }
     // Newly abandoned children (a count).

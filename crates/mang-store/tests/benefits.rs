@@ -159,6 +159,22 @@ async fn the_unpaid_the_ineligible_and_the_double_payments_are_reported() {
             3_000_000
         )]
     );
+    // Indicator 28: both children in special circumstances had a payment in the period.
+    let values = mang_store::indicators::compute(
+        &store,
+        "31",
+        &mang_domain::targets::Period::parse("2026").unwrap(),
+        time::macros::datetime!(2026-11-26 03:00 UTC),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        values[&unit.code]["cnsc_supported_pct"],
+        mang_domain::targets::Value {
+            numerator: 2.0,
+            denominator: Some(2.0)
+        }
+    );
     // Another commune's officer cannot pay these children.
     let other = mang_store::units::communes_of(&store, "31").await.unwrap()[1].clone();
     let officer_b = user(&store, "canbo2", Role::CommuneOfficer, &other.code).await;
