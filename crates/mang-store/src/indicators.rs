@@ -889,10 +889,12 @@ pub async fn values(
         }
         _ => Arc::new(compute(store, province, period, now).await?),
     };
-    cache
+    let mut entries = cache
         .entries
         .lock()
-        .map_err(|_| crate::StoreError::NotFound)?
-        .insert(key, (versions, values.clone()));
+        .map_err(|_| crate::StoreError::NotFound)?;
+    // Yesterday's figures of running periods are not asked for again.
+    entries.retain(|(_, _, day), _| *day >= today);
+    entries.insert(key, (versions, values.clone()));
     Ok(values)
 }

@@ -44,7 +44,7 @@ fn now() -> time::OffsetDateTime {
 
 /// An HTML form as a JSON object: repeated keys in `lists` become arrays, `_csrf` is
 /// returned apart. (`serde_urlencoded` cannot read repeated keys into a `Vec`.)
-fn from_pairs<T: DeserializeOwned + Default>(
+pub(crate) fn from_pairs<T: DeserializeOwned + Default>(
     pairs: &[(String, String)],
     lists: &[&str],
 ) -> (T, String) {

@@ -45,27 +45,6 @@ struct UnitQuery {
     unit: String,
 }
 
-/// The form's pairs, with the repeated `measures` as a list.
-fn form_of<T: serde::de::DeserializeOwned + Default>(pairs: &[(String, String)]) -> (T, String) {
-    let mut map = serde_json::Map::new();
-    let mut csrf = String::new();
-    let mut measures = Vec::new();
-    for (k, v) in pairs {
-        match k.as_str() {
-            "_csrf" => csrf = v.clone(),
-            "measures" => measures.push(serde_json::Value::String(v.clone())),
-            _ => {
-                map.insert(k.clone(), serde_json::Value::String(v.clone()));
-            }
-        }
-    }
-    map.insert("measures".into(), serde_json::Value::Array(measures));
-    (
-        serde_json::from_value(serde_json::Value::Object(map)).unwrap_or_default(),
-        csrf,
-    )
-}
-
 #[derive(Template)]
 #[template(path = "sites.html")]
 struct ListPage {
@@ -197,7 +176,7 @@ async fn create(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let u = require(m)?;
-    let (input, csrf): (NewSite, String) = form_of(&pairs);
+    let (input, csrf): (NewSite, String) = crate::cases_pages::from_pairs(&pairs, &["measures"]);
     check_csrf(&u, &csrf)?;
     let p = principal(&u);
     let scoped = p.scoped::<EditRegisters>().map_err(|_| denied(&u))?;
@@ -281,7 +260,8 @@ async fn inspect(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let u = require(m)?;
-    let (input, csrf): (NewInspection, String) = form_of(&pairs);
+    let (input, csrf): (NewInspection, String) =
+        crate::cases_pages::from_pairs(&pairs, &["measures"]);
     check_csrf(&u, &csrf)?;
     let scoped = principal(&u)
         .scoped::<EditRegisters>()
