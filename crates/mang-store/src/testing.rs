@@ -68,3 +68,68 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// A user for tests (a test password), with the principal the web layer would build.
+pub async fn user(
+    store: &crate::Store,
+    name: &str,
+    role: mang_domain::access::Role,
+    unit: &str,
+) -> mang_domain::access::Principal {
+    crate::users::create(
+        store,
+        None,
+        crate::users::NewUser {
+            username: name.into(),
+            display_name: format!("Người dùng {name}"),
+            password: "mat-khau-thu-nghiem-2026".into(),
+            role,
+            unit: mang_domain::units::UnitCode::parse(unit).expect("unit code"),
+        },
+    )
+    .await
+    .expect("create test user");
+    crate::users::principal_by_username(store, name)
+        .await
+        .expect("read test user")
+        .expect("test user exists")
+}
+
+/// A child in a household of its own in a commune of province 31, written straight into
+/// the database (a fixture, not the registry's checks): (child id, household id).
+pub async fn child(
+    store: &crate::Store,
+    commune: &str,
+    name: &str,
+    sex: &str,
+    birth: &str,
+) -> (i64, i64) {
+    use sqlx::Row;
+    let hid: i64 = sqlx::query(
+        "INSERT INTO households (code, province_code, commune_code, head_name, address, created_at, updated_at) \
+         VALUES ($1, '31', $2, 'Chủ Hộ', 'Số 1', 'x', 'x') RETURNING id",
+    )
+    .bind(format!("{commune}-{name}"))
+    .bind(commune.to_owned())
+    .fetch_one(store.pool())
+    .await
+    .expect("household fixture")
+    .get(0);
+    let cid: i64 = sqlx::query(
+        "INSERT INTO children (household_id, full_name, name_folded, name_key, sex, birth_date, \
+         province_code, commune_code, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, '31', $7, 'x', 'x') RETURNING id",
+    )
+    .bind(hid)
+    .bind(name.to_owned())
+    .bind(mang_domain::text::fold(name))
+    .bind(mang_domain::names::sort_key(name))
+    .bind(sex.to_owned())
+    .bind(birth.to_owned())
+    .bind(commune.to_owned())
+    .fetch_one(store.pool())
+    .await
+    .expect("child fixture")
+    .get(0);
+    (cid, hid)
+}

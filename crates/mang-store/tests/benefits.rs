@@ -3,32 +3,13 @@
 //! ("không trục lợi"), and the totals.
 
 use mang_domain::access::{Principal, Role};
-use mang_domain::units::UnitCode;
 use mang_store::benefits::{self, NewPayment};
 use mang_store::testing::TestDb;
-use mang_store::users::{self, NewUser};
 use mang_store::{OpenMode, Store};
-use sqlx::Row;
 use time::macros::date;
 
 async fn user(store: &Store, name: &str, role: Role, unit: &str) -> Principal {
-    users::create(
-        store,
-        None,
-        NewUser {
-            username: name.into(),
-            display_name: name.into(),
-            password: "mat-khau-thu-nghiem-2026".into(),
-            role,
-            unit: UnitCode::parse(unit).unwrap(),
-        },
-    )
-    .await
-    .unwrap();
-    users::principal_by_username(store, name)
-        .await
-        .unwrap()
-        .unwrap()
+    mang_store::testing::user(store, name, role, unit).await
 }
 
 async fn child(
@@ -38,16 +19,7 @@ async fn child(
     birth: &str,
     poverty: Option<&str>,
 ) -> i64 {
-    let hid: i64 = sqlx::query(
-        "INSERT INTO households (code, province_code, commune_code, head_name, address, created_at, updated_at) \
-         VALUES ($1, '31', $2, 'Chủ Hộ', 'Số 1', 'x', 'x') RETURNING id",
-    )
-    .bind(format!("{commune}-{name}"))
-    .bind(commune)
-    .fetch_one(store.pool())
-    .await
-    .unwrap()
-    .get(0);
+    let (cid, hid) = mang_store::testing::child(store, commune, name, "female", birth).await;
     if let Some(p) = poverty {
         sqlx::query(
             "INSERT INTO household_poverty (household_id, year, status) VALUES ($1, 2026, $2)",
@@ -58,21 +30,7 @@ async fn child(
         .await
         .unwrap();
     }
-    sqlx::query(
-        "INSERT INTO children (household_id, full_name, name_folded, name_key, sex, birth_date, \
-         province_code, commune_code, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'female', $5, '31', $6, 'x', 'x') RETURNING id",
-    )
-    .bind(hid)
-    .bind(name)
-    .bind(mang_domain::text::fold(name))
-    .bind(mang_domain::names::sort_key(name))
-    .bind(birth)
-    .bind(commune)
-    .fetch_one(store.pool())
-    .await
-    .unwrap()
-    .get(0)
+    cid
 }
 
 #[tokio::test]

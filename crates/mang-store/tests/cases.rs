@@ -3,10 +3,8 @@
 
 use mang_domain::access::{Principal, Role, ViewCases};
 use mang_domain::cases::{RawCaseChild, RawStep, VN};
-use mang_domain::units::UnitCode;
 use mang_store::cases::{self, CaseFilter, NewCase, NewReferral};
 use mang_store::testing::TestDb;
-use mang_store::users::{self, NewUser};
 use mang_store::{OpenMode, Store, StoreError};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -26,23 +24,7 @@ struct World {
 }
 
 async fn user(store: &Store, name: &str, role: Role, unit: &str) -> Principal {
-    users::create(
-        store,
-        None,
-        NewUser {
-            username: name.into(),
-            display_name: format!("Người dùng {name}"),
-            password: "mat-khau-thu-nghiem-2026".into(),
-            role,
-            unit: UnitCode::parse(unit).unwrap(),
-        },
-    )
-    .await
-    .unwrap();
-    users::principal_by_username(store, name)
-        .await
-        .unwrap()
-        .unwrap()
+    mang_store::testing::user(store, name, role, unit).await
 }
 
 async fn world() -> World {

@@ -6,11 +6,8 @@
 use mang_domain::access::{Principal, Role};
 use mang_domain::cases::{RawCaseChild, RawStep};
 use mang_domain::targets::{Period, Value};
-use mang_domain::units::UnitCode;
 use mang_store::testing::TestDb;
-use mang_store::users::{self, NewUser};
 use mang_store::{OpenMode, Store, indicators};
-use sqlx::Row;
 use time::macros::{date, datetime};
 use time::{Date, OffsetDateTime};
 
@@ -20,52 +17,13 @@ const NOW: OffsetDateTime = datetime!(2026-11-26 03:00 UTC);
 const TODAY: Date = date!(2026 - 11 - 26);
 
 async fn user(store: &Store, name: &str, role: Role, unit: &str) -> Principal {
-    users::create(
-        store,
-        None,
-        NewUser {
-            username: name.into(),
-            display_name: name.into(),
-            password: "mat-khau-thu-nghiem-2026".into(),
-            role,
-            unit: UnitCode::parse(unit).unwrap(),
-        },
-    )
-    .await
-    .unwrap();
-    users::principal_by_username(store, name)
-        .await
-        .unwrap()
-        .unwrap()
+    mang_store::testing::user(store, name, role, unit).await
 }
 
 async fn child(store: &Store, commune: &str, name: &str, sex: &str, birth: &str) -> i64 {
-    let hid: i64 = sqlx::query(
-        "INSERT INTO households (code, province_code, commune_code, head_name, address, created_at, updated_at) \
-         VALUES ($1, '31', $2, 'Chủ Hộ', 'Số 1', 'x', 'x') RETURNING id",
-    )
-    .bind(format!("{commune}-{name}"))
-    .bind(commune)
-    .fetch_one(store.pool())
-    .await
-    .unwrap()
-    .get(0);
-    sqlx::query(
-        "INSERT INTO children (household_id, full_name, name_folded, name_key, sex, birth_date, \
-         province_code, commune_code, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, '31', $7, 'x', 'x') RETURNING id",
-    )
-    .bind(hid)
-    .bind(name)
-    .bind(mang_domain::text::fold(name))
-    .bind(mang_domain::names::sort_key(name))
-    .bind(sex)
-    .bind(birth)
-    .bind(commune)
-    .fetch_one(store.pool())
-    .await
-    .unwrap()
-    .get(0)
+    mang_store::testing::child(store, commune, name, sex, birth)
+        .await
+        .0
 }
 
 fn v(n: f64, d: f64) -> Value {
