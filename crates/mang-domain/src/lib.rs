@@ -7,6 +7,7 @@
 mod coded;
 
 pub mod access;
+pub mod activities;
 pub mod anthro;
 pub mod audit;
 pub mod benefits;

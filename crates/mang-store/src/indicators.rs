@@ -47,6 +47,9 @@ pub const COMPUTED: &[&str] = &[
     "child_injury_mortality_per_100k",
     "birth_registration_under5_pct",
     "drowning_risk_sites_mitigated_pct",
+    "children_7plus_consulted_pct",
+    "children_participation_awareness_pct",
+    "children_11plus_in_participation_models_pct",
     "child_friendly_communes",
 ];
 
@@ -170,10 +173,12 @@ pub async fn compute_in(
            SUM(CASE WHEN birth_date > $3 AND birth_date <= $5 AND birth_registered = 1 THEN 1 ELSE 0 END) AS u5_reg, \
            SUM(CASE WHEN birth_date > $4 AND birth_date <= $5 AND insurance_card IS NOT NULL \
                      AND insurance_card <> '' AND insurance_valid_to >= $5 THEN 1 ELSE 0 END) AS u6_ins, \
-           SUM(CASE WHEN birth_date <= $6 AND birth_date > $7 THEN 1 ELSE 0 END) AS m6_35 \
+           SUM(CASE WHEN birth_date <= $6 AND birth_date > $7 THEN 1 ELSE 0 END) AS m6_35, \
+           SUM(CASE WHEN birth_date > $2 AND birth_date <= $8 THEN 1 ELSE 0 END) AS a7_15, \
+           SUM(CASE WHEN birth_date > $2 AND birth_date <= $9 THEN 1 ELSE 0 END) AS a11_15 \
          FROM children WHERE province_code = $1 AND status = 'active'{} \
          GROUP BY commune_code",
-        only("commune_code", 8, commune)
+        only("commune_code", 10, commune)
     )))
     .bind(province.to_owned())
     .bind(a16.clone())
@@ -181,7 +186,9 @@ pub async fn compute_in(
     .bind(a6)
     .bind(rs.clone())
     .bind(m6.clone())
-    .bind(m36.clone()), commune)
+    .bind(m36.clone())
+    .bind(years_before(r, 7).to_string())
+    .bind(years_before(r, 11).to_string()), commune)
     .fetch_all(pool)
     .await?;
     for row in &rows {
@@ -210,6 +217,13 @@ pub async fn compute_in(
         acc.den(&c, "under5_periodic_checkup_pct", n("u5"));
         acc.add(&c, "abandoned_children_count", 0.0, None);
         acc.den(&c, "vitamin_a_6_35m_twice_yearly_pct", n("m6_35"));
+        acc.den(&c, "children_7plus_consulted_pct", n("a7_15"));
+        acc.den(&c, "children_participation_awareness_pct", n("u16"));
+        acc.den(
+            &c,
+            "children_11plus_in_participation_models_pct",
+            n("a11_15"),
+        );
     }
 
     lap("base");
@@ -510,6 +524,24 @@ pub async fn compute_in(
         );
     }
     lap("cases");
+    // Participation (indicators 56–58), from the activities' counts.
+    for (c, aware, consulted, models) in
+        crate::activities::counts_by_commune(store, province, commune, s, e).await?
+    {
+        acc.add(&c, "children_7plus_consulted_pct", consulted as f64, None);
+        acc.add(
+            &c,
+            "children_participation_awareness_pct",
+            aware as f64,
+            None,
+        );
+        acc.add(
+            &c,
+            "children_11plus_in_participation_models_pct",
+            models as f64,
+            None,
+        );
+    }
     // Communes recognised child-friendly in the period's last year (indicator 59).
     for (c, yes) in
         crate::child_friendly::recognised_by_commune(store, province, commune, period.end().year())

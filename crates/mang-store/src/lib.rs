@@ -3,6 +3,7 @@
 //! (connection set-up, write-transaction start, migrations folder, schema introspection,
 //! backup) live in [`dialect`] and nowhere else.
 
+pub mod activities;
 pub mod aggregates;
 pub mod audit;
 pub mod benefits;

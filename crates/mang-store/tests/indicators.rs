@@ -386,6 +386,25 @@ async fn every_computed_indicator_matches_the_hand_computed_world() {
     .await
     .unwrap();
     let _ = xa_a;
+    // A children's forum in B: 3 children, 2 of them (aged 7 and over) consulted, 1 (aged
+    // 11 and over) in the commune's children's council.
+    mang_store::activities::create(
+        &store,
+        &xa_b.scoped().unwrap(),
+        &unit_b,
+        &mang_store::activities::NewActivity {
+            kind: "forum".into(),
+            title: "Diễn đàn trẻ em xã".into(),
+            date: "01/06/2026".into(),
+            children: "3".into(),
+            children_7plus_consulted: "2".into(),
+            children_11plus_in_models: "1".into(),
+            ..Default::default()
+        },
+        TODAY,
+    )
+    .await
+    .unwrap();
 
     // ---- The values ---------------------------------------------------------------------
     let period = Period::parse("2026").unwrap();
@@ -438,6 +457,10 @@ async fn every_computed_indicator_matches_the_hand_computed_world() {
         ("child_injury_rate_per_100k", v(2.0, 4.0)),     // b2, b3
         ("child_injury_mortality_per_100k", v(0.0, 4.0)),
         ("abandoned_children_count", count(0.0)),
+        // Children 7–15: b3 (7), b4 (11); 11–15: b4.
+        ("children_7plus_consulted_pct", v(2.0, 2.0)),
+        ("children_participation_awareness_pct", v(3.0, 4.0)),
+        ("children_11plus_in_participation_models_pct", v(1.0, 1.0)),
     ];
     for (commune, expect) in [(&a, expect_a), (&b, expect_b)] {
         let values = got

@@ -2,6 +2,7 @@
 //! served from the binary) and the JSON API under `/api/v1` with its OpenAPI document.
 //! Both go through the same session lookup and the same domain authorisation.
 
+mod activity_pages;
 mod api;
 mod assets;
 mod auth;
@@ -64,6 +65,7 @@ pub fn app(store: Store) -> Router {
         .merge(site_pages::routes())
         .merge(child_friendly_pages::routes())
         .merge(benefit_pages::routes())
+        .merge(activity_pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_handler))
         .route("/healthz", get(|| async { "ok" }))

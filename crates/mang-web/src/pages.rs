@@ -82,6 +82,7 @@ pub(crate) fn layout(u: &SignedIn, current: &str) -> Layout {
     item("Chỉ tiêu", "/indicators", p.may(Action::ViewAggregates));
     item("Điểm nguy cơ", "/sites", p.may(Action::ViewAggregates));
     item("Trợ giúp", "/benefits", p.may(Action::ViewChildRecord));
+    item("Hoạt động", "/activities", p.may(Action::ViewAggregates));
     item(
         "Xã phù hợp với trẻ em",
         "/child-friendly",

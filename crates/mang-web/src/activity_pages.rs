@@ -1,0 +1,186 @@
+//! Activities and child participation: a unit's activities of a year with totals and the
+//! form to record one; the same through `/api/v1`.
+
+use crate::AppState;
+use crate::auth::{MaybeUser, SignedIn};
+use crate::error::{ApiError, ApiErrorBody};
+use crate::pages::{
+    Layout, PageError, check_csrf, denied, layout, principal, render, require, store_fail,
+};
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use mang_domain::access::{EditRegisters, ViewAggregates};
+use mang_store::StoreError;
+use mang_store::activities::{self, ActivityRow, NewActivity};
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/activities", get(page).post(create))
+}
+
+pub fn api_routes() -> Router<AppState> {
+    Router::new().route("/units/{code}/activities", get(api_list).post(api_create))
+}
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .date()
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct YearQuery {
+    pub unit: String,
+    pub year: Option<i32>,
+}
+
+#[derive(Template)]
+#[template(path = "activities.html")]
+struct Page {
+    layout: Layout,
+    unit_code: String,
+    unit_name: String,
+    year: i32,
+    rows: Vec<ActivityRow>,
+    totals: (i64, i64, i64, i64),
+    kinds: Vec<(&'static str, &'static str)>,
+    may_edit: bool,
+    error: Option<String>,
+}
+
+async fn view(
+    st: &AppState,
+    u: &SignedIn,
+    q: &YearQuery,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let p = principal(u);
+    let scoped = p.scoped::<ViewAggregates>().map_err(|_| denied(u))?;
+    let code = if q.unit.trim().is_empty() {
+        p.unit.to_string()
+    } else {
+        q.unit.trim().to_owned()
+    };
+    let unit = mang_store::units::get_scoped(&st.store, &scoped, &code)
+        .await
+        .map_err(|e| store_fail(u, e))?;
+    let year = q.year.unwrap_or(today().year());
+    let rows = activities::list(&st.store, &scoped, &unit, year)
+        .await
+        .map_err(|e| store_fail(u, e))?;
+    let totals = rows.iter().fold((0, 0, 0, 0), |t, r| {
+        (
+            t.0 + r.children,
+            t.1 + r.children_7plus_consulted,
+            t.2 + r.children_11plus_in_models,
+            t.3 + r.adults,
+        )
+    });
+    use mang_domain::activities::{ACTIVITY_KINDS, ActivityKind};
+    let page = Page {
+        layout: layout(u, "/activities"),
+        may_edit: unit.path().province.is_some()
+            && p.authorize::<EditRegisters>(&unit.path()).is_ok(),
+        unit_code: unit.code.clone(),
+        unit_name: unit.name.clone(),
+        year,
+        rows,
+        totals,
+        kinds: crate::cases_pages::options(
+            ACTIVITY_KINDS,
+            ActivityKind::as_str,
+            ActivityKind::label_vi,
+        ),
+        error,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+async fn page(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    view(&st, &u, &q, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct ActivityForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(flatten)]
+    input: NewActivity,
+}
+
+async fn create(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<YearQuery>,
+    Form(f): Form<ActivityForm>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    check_csrf(&u, &f.csrf)?;
+    let p = principal(&u);
+    let scoped = p.scoped::<EditRegisters>().map_err(|_| denied(&u))?;
+    let code = if q.unit.trim().is_empty() {
+        p.unit.to_string()
+    } else {
+        q.unit.trim().to_owned()
+    };
+    let unit = mang_store::units::get(&st.store, &code)
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    match activities::create(&st.store, &scoped, &unit, &f.input, today()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/activities?unit={code}")).into_response()),
+        Err(e @ (StoreError::Fields(_) | StoreError::Invalid { .. })) => {
+            let msg = crate::registry_pages::fields_message(&e);
+            view(&st, &u, &q, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
+}
+
+/// A unit's activities of a year.
+#[utoipa::path(get, path = "/api/v1/units/{code}/activities", params(("code" = String, Path), YearQuery),
+    responses((status = 200, body = Vec<ActivityRow>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn api_list(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> Result<Json<Vec<ActivityRow>>, ApiError> {
+    let u = crate::api::require(m)?;
+    let scoped = u.session.principal.scoped::<ViewAggregates>()?;
+    let unit = mang_store::units::get_scoped(&st.store, &scoped, &code).await?;
+    let year = q.year.unwrap_or(today().year());
+    Ok(Json(
+        activities::list(&st.store, &scoped, &unit, year).await?,
+    ))
+}
+
+/// Record an activity with its counts (children, children ≥ 7 consulted, children ≥ 11
+/// in participation models, adults).
+#[utoipa::path(post, path = "/api/v1/units/{code}/activities", params(("code" = String, Path)), request_body = NewActivity,
+    responses((status = 201, body = i64), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn api_create(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Json(input): Json<NewActivity>,
+) -> Result<(StatusCode, Json<i64>), ApiError> {
+    let u = crate::api::require(m)?;
+    crate::api::check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<EditRegisters>()?;
+    let unit = mang_store::units::get(&st.store, &code).await?;
+    let id = activities::create(&st.store, &scoped, &unit, &input, today()).await?;
+    Ok((StatusCode::CREATED, Json(id)))
+}
