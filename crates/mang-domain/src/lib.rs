@@ -20,6 +20,7 @@ pub mod codes;
 pub mod deaths;
 pub mod demo;
 pub mod demo_extras;
+pub mod facilities;
 pub mod growth;
 pub mod immunization;
 pub mod import;

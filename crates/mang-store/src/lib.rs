@@ -19,6 +19,7 @@ pub mod demo_health;
 pub mod demo_sites;
 pub mod dialect;
 mod error;
+pub mod facilities;
 pub mod growth;
 pub mod households;
 pub mod immunization;

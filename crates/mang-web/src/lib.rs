@@ -12,6 +12,7 @@ mod cases_pages;
 mod child_friendly_pages;
 mod error;
 mod exchange;
+mod facility_pages;
 mod health_api;
 mod health_pages;
 mod household_api;
@@ -66,6 +67,7 @@ pub fn app(store: Store) -> Router {
         .merge(child_friendly_pages::routes())
         .merge(benefit_pages::routes())
         .merge(activity_pages::routes())
+        .merge(facility_pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_handler))
         .route("/healthz", get(|| async { "ok" }))

@@ -84,6 +84,11 @@ pub(crate) fn layout(u: &SignedIn, current: &str) -> Layout {
     item("Trợ giúp", "/benefits", p.may(Action::ViewChildRecord));
     item("Hoạt động", "/activities", p.may(Action::ViewAggregates));
     item(
+        "Cơ sở chăm sóc",
+        "/facilities",
+        p.may(Action::ViewAggregates),
+    );
+    item(
         "Xã phù hợp với trẻ em",
         "/child-friendly",
         p.may(Action::ViewAggregates),
