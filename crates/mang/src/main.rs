@@ -622,6 +622,12 @@ async fn run_demo(
         if sites > 0 {
             println!("Điểm nguy cơ đuối nước mẫu: {sites} điểm ở các xã, phường.");
         }
+        let (acts, facs) =
+            mang_store::demo_sites::run_activities_and_facilities(&store, province, seed, as_of)
+                .await?;
+        if acts > 0 {
+            println!("Hoạt động mẫu: {acts} hoạt động, {facs} cơ sở chăm sóc trẻ em.");
+        }
     }
     if health {
         let t = Instant::now();
