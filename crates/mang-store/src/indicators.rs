@@ -881,12 +881,6 @@ pub async fn data_versions(store: &Store, province: &str) -> Result<Versions> {
     Ok(out)
 }
 
-/// The sum of a province's change counters (changes whenever any of them does).
-pub async fn data_version(store: &Store, province: &str) -> Result<i64> {
-    let v = data_versions(store, province).await?;
-    Ok(v.shared + v.communes.values().sum::<i64>())
-}
-
 /// [`compute`], served from the cache: recomputed for the whole province after a
 /// national or province-level change, and for just the communes whose records changed
 /// otherwise (a weighing in one commune recomputes that commune only).

@@ -733,22 +733,21 @@ async fn limit(
 }
 
 /// The home page's "cases near or past a deadline" for the officer, the chairman and the
-/// province officer (empty for other roles).
-pub(crate) async fn home_due(st: &AppState, u: &SignedIn) -> Vec<CaseSummary> {
+/// province officer (empty for other roles). A failure is an error page, never an empty
+/// list: a deadline must not be missed silently.
+pub(crate) async fn home_due(st: &AppState, u: &SignedIn) -> Result<Vec<CaseSummary>, PageError> {
     let p = principal(u);
     if !matches!(
         p.role,
         Role::CommuneOfficer | Role::CommuneChairman | Role::ProvinceOfficer
     ) {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    let Ok(s) = p.scoped::<ViewCases>() else {
-        return Vec::new();
-    };
-    cases::due_soon(&st.store, &s, now())
+    let s = scoped(u)?;
+    Ok(cases::due_soon(&st.store, &s, now())
         .await
-        .unwrap_or_default()
+        .map_err(|e| store_fail(u, e))?
         .into_iter()
         .filter(|c| c.visibility != "status" || c.assigned_to.is_none())
-        .collect()
+        .collect())
 }

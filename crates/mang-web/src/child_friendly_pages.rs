@@ -68,11 +68,7 @@ async fn view(
 ) -> Result<Response, PageError> {
     let p = principal(u);
     let scoped = p.scoped::<ViewAggregates>().map_err(|_| denied(u))?;
-    let code = if q.unit.trim().is_empty() {
-        p.unit.to_string()
-    } else {
-        q.unit.trim().to_owned()
-    };
+    let code = crate::pages::unit_param(u, Some(q.unit.as_str()));
     let unit = mang_store::units::get_scoped(&st.store, &scoped, &code)
         .await
         .map_err(|e| store_fail(u, e))?;

@@ -4,6 +4,7 @@
 
 use crate::AppState;
 use crate::auth::{MaybeUser, SignedIn};
+use crate::pages::unit_param;
 use crate::pages::{
     Layout, PageError, check_csrf, denied, layout, principal, render, require, store_fail,
 };
@@ -795,14 +796,6 @@ struct PageUnit {
     unit: mang_store::units::Unit,
     communes: Vec<(String, String)>,
     villages: Vec<(String, String)>,
-}
-
-/// The `unit` parameter of a commune health page, else the user's own unit.
-fn unit_param(u: &SignedIn, param: Option<&str>) -> String {
-    param
-        .filter(|c| !c.is_empty())
-        .map(str::to_owned)
-        .unwrap_or_else(|| principal(u).unit.to_string())
 }
 
 async fn page_unit(

@@ -187,6 +187,15 @@ pub(crate) fn check_csrf(u: &SignedIn, token: &str) -> Result<(), PageError> {
     }
 }
 
+/// A page's `unit` parameter (trimmed), else the user's own unit.
+pub(crate) fn unit_param(u: &SignedIn, param: Option<&str>) -> String {
+    param
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(|| principal(u).unit.to_string())
+}
+
 pub(crate) fn principal(u: &SignedIn) -> &Principal {
     &u.session.principal
 }
@@ -389,7 +398,7 @@ async fn render_unit(
         UnitLevel::Village => ("đơn vị con", "Đơn vị con"),
     };
     let due_cases = if is_home {
-        crate::cases_pages::home_due(st, u).await
+        crate::cases_pages::home_due(st, u).await?
     } else {
         Vec::new()
     };
