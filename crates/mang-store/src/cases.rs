@@ -534,30 +534,47 @@ async fn commune_name(store: &Store, code: &str) -> String {
         .unwrap_or_else(|_| code.to_owned())
 }
 
-async fn children_of(store: &Store, case_id: i64) -> Result<Vec<CaseChildRow>> {
-    let rows = sqlx::query(
-        "SELECT cc.child_id, cc.name, cc.sex, cc.age_years, c.full_name, c.sex AS c_sex \
-         FROM case_children cc LEFT JOIN children c ON c.id = cc.child_id \
-         WHERE cc.case_id = $1 ORDER BY cc.id",
-    )
-    .bind(case_id)
-    .fetch_all(store.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
+/// The children of some cases, by case, in one query (a case page asks for one case, a
+/// list for all its rows).
+async fn children_of_cases(
+    store: &Store,
+    case_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<CaseChildRow>>> {
+    let mut out: std::collections::HashMap<i64, Vec<CaseChildRow>> = Default::default();
+    for chunk in case_ids.chunks(500) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT cc.case_id, cc.child_id, cc.name, cc.sex, cc.age_years, c.full_name, c.sex AS c_sex \
+             FROM case_children cc LEFT JOIN children c ON c.id = cc.child_id \
+             WHERE cc.case_id IN ({list}) ORDER BY cc.id"
+        )))
+        .fetch_all(store.pool())
+        .await?;
+        for r in &rows {
             let full: Option<String> = r.get("full_name");
             let name: String = r.get("name");
-            CaseChildRow {
+            out.entry(r.get("case_id")).or_default().push(CaseChildRow {
                 child_id: r.get("child_id"),
                 name: full
                     .or(Some(name).filter(|n| !n.is_empty()))
                     .unwrap_or_else(|| "Chưa xác định".into()),
                 sex: r.get::<Option<String>, _>("c_sex").or(r.get("sex")),
                 age_years: r.get("age_years"),
-            }
-        })
-        .collect())
+            });
+        }
+    }
+    Ok(out)
+}
+
+async fn children_of(store: &Store, case_id: i64) -> Result<Vec<CaseChildRow>> {
+    Ok(children_of_cases(store, &[case_id])
+        .await?
+        .remove(&case_id)
+        .unwrap_or_default())
 }
 
 fn form_lines(form: &serde_json::Value) -> Vec<(String, String)> {
@@ -1001,16 +1018,26 @@ pub async fn list(
     )
     .fetch_all(store.pool())
     .await?;
+    let visible: Vec<(Rec, Visibility, &sqlx::any::AnyRow)> = rows
+        .iter()
+        .map(|row| {
+            let r = rec(row);
+            let vis = dom::access(p, &r.path, r.assigned_to, r.reported_by);
+            (r, vis, row)
+        })
+        .filter(|(_, vis, _)| *vis != Visibility::None)
+        .collect();
+    let with_content: Vec<i64> = visible
+        .iter()
+        .filter(|(_, vis, _)| *vis >= Visibility::Content)
+        .map(|(r, _, _)| r.id)
+        .collect();
+    let mut kids = children_of_cases(store, &with_content).await?;
     let mut out = Vec::new();
-    for row in &rows {
-        let r = rec(row);
-        let vis = dom::access(p, &r.path, r.assigned_to, r.reported_by);
-        if vis == Visibility::None {
-            continue;
-        }
+    for (r, vis, row) in visible {
         let names = if vis >= Visibility::Content {
-            children_of(store, r.id)
-                .await?
+            kids.remove(&r.id)
+                .unwrap_or_default()
                 .into_iter()
                 .map(|c| c.name)
                 .collect()
