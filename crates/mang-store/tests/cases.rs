@@ -455,7 +455,6 @@ async fn a_transfer_moves_the_case_when_the_receiving_commune_accepts() {
         .await
         .unwrap();
     assert_eq!(c.summary.visibility, "status");
-    let _ = &w.a;
 }
 
 #[tokio::test]

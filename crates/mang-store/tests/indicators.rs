@@ -50,7 +50,6 @@ async fn every_computed_indicator_matches_the_hand_computed_world() {
     let (a, b) = (communes[0].code.clone(), communes[1].code.clone());
     let yte_a = user(&store, "yte_a", Role::HealthWorker, &a).await;
     let yte_b = user(&store, "yte_b", Role::HealthWorker, &b).await;
-    let xa_a = user(&store, "xa_a", Role::CommuneOfficer, &a).await;
     let xa_b = user(&store, "xa_b", Role::CommuneOfficer, &b).await;
     let h = |p: &Principal| p.scoped::<mang_domain::access::RecordHealthData>().unwrap();
 
@@ -385,7 +384,6 @@ async fn every_computed_indicator_matches_the_hand_computed_world() {
     )
     .await
     .unwrap();
-    let _ = xa_a;
     // A children's forum in B: 3 children, 2 of them (aged 7 and over) consulted, 1 (aged
     // 11 and over) in the commune's children's council.
     mang_store::activities::create(

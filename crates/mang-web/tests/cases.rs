@@ -6,7 +6,7 @@
 mod common;
 
 use common::{PASSWORD, TestApp};
-use mang_domain::access::{ALL_ROLES, Role};
+use mang_domain::access::ALL_ROLES;
 use mang_store::demo::DEMO_PASSWORD;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -404,7 +404,6 @@ async fn no_role_of_another_commune_finds_the_case_and_every_read_is_audited() {
         "the province does not see the reporter"
     );
     assert_eq!(audit_views(&app, id).await, views + 3);
-    let _ = Role::Admin;
 }
 
 #[tokio::test(flavor = "multi_thread")]

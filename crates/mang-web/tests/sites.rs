@@ -17,7 +17,6 @@ fn v(body: &str) -> Value {
 async fn a_site_gets_a_fence_and_the_commune_progress_follows() {
     let app = TestApp::spawn(20).await;
     let a = app.demo_commune("xa").await;
-    let b = app.demo_commune("xa2").await;
     let xa = app.browser("xa", DEMO_PASSWORD).await;
     let (status, page) = xa.get(&format!("/sites?unit={a}")).await;
     assert_eq!(status, 200);
@@ -155,5 +154,4 @@ async fn a_site_gets_a_fence_and_the_commune_progress_follows() {
         )
         .await;
     assert_eq!(status, 403);
-    let _ = b;
 }
