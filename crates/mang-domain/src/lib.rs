@@ -29,6 +29,7 @@ pub mod life;
 pub mod merge;
 pub mod names;
 pub mod personal_id;
+pub mod plans;
 pub mod registry;
 pub mod sites;
 pub mod targets;
