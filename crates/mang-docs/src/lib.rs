@@ -1,9 +1,19 @@
 //! Măng documents: reading spreadsheets users bring (.xlsx, CSV in UTF-8 with or without a
 //! BOM) into plain text tables, and writing .xlsx files (exports, templates with
-//! drop-down lists, error reports). SVG charts (`chart`). Word reports will join them here.
+//! drop-down lists, error reports). Modules:
+//!
+//! - `official`: official administrative documents (reports, plans) as .docx in the
+//!   Decree 30/2020/NĐ-CP layout;
+//! - `appendix`: .xlsx appendices with real numeric cells (indicator tables of reports);
+//! - `chart`: SVG charts;
+//! - `exchange`: DHIS2 / ADX aggregate exchange formats;
+//! - `testing`: a test oracle (LibreOffice → PDF → text), not used in production.
 
+pub mod appendix;
 pub mod chart;
 pub mod exchange;
+pub mod official;
+pub mod testing;
 
 use calamine::{Data, Reader};
 use rust_xlsxwriter::{DataValidation, Format, Workbook, XlsxError};
@@ -28,6 +38,8 @@ pub enum DocError {
     Unsupported(String),
     #[error("không ghi được tệp Excel: {0}")]
     Write(#[from] XlsxError),
+    #[error("không ghi được tệp Word: {0}")]
+    Docx(String),
 }
 
 /// Read a .csv (one table named after the file) or an .xlsx (one table per sheet).
