@@ -32,9 +32,12 @@ pub enum Role {
     /// Chủ tịch Ủy ban nhân dân cấp xã: directs child-protection cases, approves support
     /// plans and ends them (Law on Children Art. 52; Decree 56/2017 Arts. 26–30).
     CommuneChairman,
+    /// Cán bộ sở, ngành, cơ quan, đoàn thể (Sở Giáo dục và Đào tạo, Công an tỉnh, Ủy ban
+    /// MTTQ…): updates the plan tasks its agency leads or supports (`users.agency_key`).
+    AgencyOfficer,
 }
 
-pub const ALL_ROLES: [Role; 10] = [
+pub const ALL_ROLES: [Role; 11] = [
     Role::Admin,
     Role::ProvinceOfficer,
     Role::CommuneOfficer,
@@ -45,6 +48,7 @@ pub const ALL_ROLES: [Role; 10] = [
     Role::Leader,
     Role::Auditor,
     Role::CommuneChairman,
+    Role::AgencyOfficer,
 ];
 
 impl Role {
@@ -60,6 +64,7 @@ impl Role {
             Role::Leader => "leader",
             Role::Auditor => "auditor",
             Role::CommuneChairman => "commune_chairman",
+            Role::AgencyOfficer => "agency_officer",
         }
     }
 
@@ -79,6 +84,7 @@ impl Role {
             Role::Leader => "Lãnh đạo",
             Role::Auditor => "Kiểm tra viên",
             Role::CommuneChairman => "Chủ tịch UBND cấp xã",
+            Role::AgencyOfficer => "Cán bộ sở, ngành, cơ quan",
         }
     }
 
@@ -94,6 +100,7 @@ impl Role {
             | Role::Police
             | Role::School => &[Commune],
             Role::Collaborator => &[Commune, Village],
+            Role::AgencyOfficer => &[Province, Commune],
         }
     }
 }
@@ -143,6 +150,16 @@ pub enum Action {
     AppraiseCommunes,
     /// Record benefit payments to children.
     RecordPayments,
+    /// Draft and issue plans (kế hoạch) of one's unit, their targets, tasks and reporting
+    /// regime.
+    ManagePlans,
+    /// Report progress on plan tasks: the officers of the plan's unit, and the users of
+    /// the agency that leads or supports the task (checked per task).
+    UpdateTasks,
+    /// Write and submit the unit's periodic reports (báo cáo định kỳ).
+    WriteReports,
+    /// Return or approve the reports of sub-units (the unit above).
+    ReviewReports,
 }
 
 /// The rule table: which role may take which action inside its own scope. Anything not
@@ -183,6 +200,13 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         EditRegisters => matches!(role, ProvinceOfficer | CommuneOfficer | Collaborator),
         AppraiseCommunes => matches!(role, ProvinceOfficer),
         RecordPayments => matches!(role, ProvinceOfficer | CommuneOfficer),
+        ManagePlans => matches!(role, ProvinceOfficer | CommuneOfficer),
+        UpdateTasks => matches!(
+            role,
+            ProvinceOfficer | CommuneOfficer | AgencyOfficer | HealthWorker | Police | School
+        ),
+        WriteReports => matches!(role, ProvinceOfficer | CommuneOfficer | CommuneChairman),
+        ReviewReports => matches!(role, ProvinceOfficer),
     }
 }
 
@@ -269,7 +293,11 @@ permissions!(
     ApproveAggregates,
     EditRegisters,
     AppraiseCommunes,
-    RecordPayments
+    RecordPayments,
+    ManagePlans,
+    UpdateTasks,
+    WriteReports,
+    ReviewReports
 );
 
 /// Capability: the principal may take action `P` on records inside `scope`. List and

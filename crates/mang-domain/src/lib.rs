@@ -31,6 +31,7 @@ pub mod names;
 pub mod personal_id;
 pub mod plans;
 pub mod registry;
+pub mod reports;
 pub mod sites;
 pub mod targets;
 pub mod text;

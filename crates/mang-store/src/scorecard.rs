@@ -56,7 +56,7 @@ pub fn target_for(
 }
 
 /// One indicator's figure for one unit.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Figure {
     pub indicator_id: String,
     pub no: u32,
