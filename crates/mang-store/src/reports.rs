@@ -219,7 +219,7 @@ impl ReportRow {
 
 const REPORT_SELECT: &str = "SELECT r.id, r.schedule_id, r.unit_code, u.name AS unit_name, r.version, r.status, \
     r.results, r.difficulties, r.proposals, r.doc_number, r.signer, r.first_submitted_at, r.submitted_at, \
-    r.approved_at, r.row_version, r.content IS NOT NULL AS frozen, r.province_code, r.commune_code \
+    r.approved_at, r.row_version, CASE WHEN r.content IS NULL THEN 0 ELSE 1 END AS frozen, r.province_code, r.commune_code \
     FROM reports r LEFT JOIN admin_units u ON u.code = r.unit_code";
 
 async fn read(store: &Store, id: i64, today: Date) -> Result<ReportRow> {
@@ -338,6 +338,7 @@ pub async fn current(
 
 async fn event(
     tx: &mut Tx,
+    at: &str,
     report_id: i64,
     p: &Principal,
     action: &str,
@@ -350,7 +351,7 @@ async fn event(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(report_id)
-    .bind(now_text())
+    .bind(at.to_owned())
     .bind(p.username.clone())
     .bind(p.role.as_str().to_owned())
     .bind(action.to_owned())
@@ -417,7 +418,7 @@ pub async fn open(
     .fetch_one(&mut *tx)
     .await?
     .get(0);
-    event(&mut tx, id, &p, "create", "", "draft", "").await?;
+    event(&mut tx, &now_text(), id, &p, "create", "", "draft", "").await?;
     audit::append(
         &mut tx,
         &Actor::from(grant.actor()),
@@ -544,7 +545,7 @@ pub async fn act(
         .authorize::<ViewAggregates>(&path)
         .map_err(|_| StoreError::NotFound)?;
     let mut tx = store.begin_write().await?;
-    let ts = now_text();
+    let ts = timestamp(now);
     let changed = match action {
         ReportAction::Save => {
             sqlx::query(
@@ -658,10 +659,21 @@ pub async fn act(
         .fetch_one(&mut *tx)
         .await?
         .get(0);
-        event(&mut tx, target, p, "new_version", "", "draft", &comment).await?;
+        event(
+            &mut tx,
+            &ts,
+            target,
+            p,
+            "new_version",
+            "",
+            "draft",
+            &comment,
+        )
+        .await?;
     }
     event(
         &mut tx,
+        &ts,
         id,
         p,
         action.as_str(),
@@ -1265,4 +1277,138 @@ pub fn timeliness_of(r: &ReportRow) -> Timeliness {
         "missing" => Timeliness::Missing,
         _ => Timeliness::Pending,
     }
+}
+
+/// Everything a report document needs: what the report says and its figures (frozen, or
+/// computed now for a draft).
+pub async fn document_parts(
+    store: &Store,
+    cache: &Cache,
+    r: &ReportRow,
+    now: OffsetDateTime,
+) -> Result<(crate::report_docs::ReportMeta, ReportContent)> {
+    let unit = units::get(store, &r.unit_code).await?;
+    let content = content(store, cache, r, now).await?;
+    let state = match r.status() {
+        ReportStatus::Approved => format!("Đã duyệt (phiên bản {})", r.version),
+        ReportStatus::Submitted => format!("Đã gửi, chờ duyệt (phiên bản {})", r.version),
+        s => format!(
+            "{} — bản dự thảo, số liệu tạm tính (phiên bản {})",
+            s.label_vi(),
+            r.version
+        ),
+    };
+    let date = r
+        .submitted_at
+        .as_deref()
+        .filter(|_| r.frozen)
+        .and_then(vn_date);
+    let meta = meta(
+        store,
+        &unit,
+        &r.schedule,
+        r.narrative(),
+        r.doc_number,
+        &r.signer,
+        date,
+        state,
+    )
+    .await?;
+    Ok((meta, content))
+}
+
+/// The document parts of a unit's report under a schedule: its current version if one
+/// exists, else a preview with an empty narrative and today's figures.
+pub async fn parts_for_unit(
+    store: &Store,
+    cache: &Cache,
+    unit: &Unit,
+    s: &ScheduleRow,
+    now: OffsetDateTime,
+) -> Result<(crate::report_docs::ReportMeta, ReportContent)> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM reports WHERE schedule_id = $1 AND unit_code = $2 AND status <> 'superseded' \
+         ORDER BY version DESC LIMIT 1",
+    )
+    .bind(s.id)
+    .bind(unit.code.clone())
+    .fetch_optional(store.pool())
+    .await?;
+    if let Some(id) = id {
+        let r = read(store, id, today_vn(now)).await?;
+        return document_parts(store, cache, &r, now).await;
+    }
+    let content = live_content(store, cache, unit, s, now).await?;
+    let meta = meta(
+        store,
+        unit,
+        s,
+        Narrative::default(),
+        None,
+        "",
+        None,
+        "Bản xem trước: chưa lập báo cáo, số liệu tạm tính".into(),
+    )
+    .await?;
+    Ok((meta, content))
+}
+
+async fn meta(
+    store: &Store,
+    unit: &Unit,
+    s: &ScheduleRow,
+    narrative: Narrative,
+    doc_number: Option<i64>,
+    signer: &str,
+    date: Option<Date>,
+    state: String,
+) -> Result<crate::report_docs::ReportMeta> {
+    let plan: mang_domain::plans::PlanDoc = serde_json::from_str(
+        &sqlx::query_scalar::<_, String>("SELECT doc FROM plans WHERE id = $1")
+            .bind(s.plan_id)
+            .fetch_one(store.pool())
+            .await?,
+    )
+    .map_err(|e| invalid("doc", format!("nội dung kế hoạch hỏng: {e}")))?;
+    let province_name = match unit.path().province {
+        Some(code) => units::get(store, &code).await?.name,
+        None => String::new(),
+    };
+    Ok(crate::report_docs::ReportMeta {
+        unit: unit.clone(),
+        province_name,
+        schedule: s.clone(),
+        plan,
+        narrative,
+        doc_number: doc_number.and_then(|n| u32::try_from(n).ok()),
+        signer: signer.to_owned(),
+        date,
+        state,
+    })
+}
+
+/// The schedule of a unit's reports for a period code (`2026S1` → the 6-month report,
+/// `2026` → the annual one), among the plans of the unit and its province; the earliest
+/// due first when several plans ask for one.
+pub async fn schedule_for_period(store: &Store, unit: &Unit, period: &str) -> Result<ScheduleRow> {
+    let p = Period::parse(period).ok_or_else(|| {
+        invalid(
+            "period",
+            format!("kỳ «{period}» không hợp lệ (ví dụ 2026S1, 2026)"),
+        )
+    })?;
+    schedules_for(store, unit)
+        .await?
+        .into_iter()
+        .find(|s| s.period == p.code() && s.kind != "ad_hoc")
+        .ok_or_else(|| {
+            invalid(
+                "period",
+                format!(
+                    "{} không có báo cáo định kỳ kỳ {} theo kế hoạch nào đã ban hành",
+                    unit.name,
+                    p.label_vi()
+                ),
+            )
+        })
 }
