@@ -49,6 +49,8 @@ pub struct OfficialDoc {
     /// "Lưu: VT, …" and gets a full stop.
     pub recipients: Vec<String>,
     pub signature: Signature,
+    /// Appendices (*phụ lục*) printed after the signature block, from a new page.
+    pub annex: Vec<Block>,
 }
 
 /// The signature block (*chữ ký*), right-hand side.
@@ -401,7 +403,36 @@ pub fn to_docx(doc: &OfficialDoc) -> Result<Vec<u8>, DocError> {
     for p in title(doc) {
         d = d.add_paragraph(p);
     }
-    for b in &doc.blocks {
+    d = add_blocks(d, &doc.blocks);
+    d = d
+        .add_paragraph(para(AlignmentType::Left, 6, 0))
+        .add_table(signature_block(doc));
+    if !doc.annex.is_empty() {
+        d = d.add_paragraph(Paragraph::new().add_run(Run::new().add_break(BreakType::Page)));
+        d = add_blocks(d, &doc.annex);
+    }
+
+    let mut xml = d.build();
+    // docx-rs has no `tblHeader`: header rows were built with `cantSplit` (and only they).
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).map_err(|e| DocError::Docx(e.to_string()));
+    let document = text(std::mem::take(&mut xml.document))?
+        .replace("<w:cantSplit />", "<w:cantSplit /><w:tblHeader />");
+    // Paragraph ids come from docx-rs's per-thread counter, which depends on what the
+    // thread built before: number them afresh.
+    let mut next = 1;
+    xml.document = renumber_para_ids(&document, &mut next).into_bytes();
+    for h in xml.headers.iter_mut() {
+        *h = renumber_para_ids(&text(std::mem::take(h))?, &mut next).into_bytes();
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    xml.pack(&mut out)
+        .map_err(|e| DocError::Docx(e.to_string()))?;
+    Ok(out.into_inner())
+}
+
+/// The body blocks, in order.
+fn add_blocks(mut d: Docx, blocks: &[Block]) -> Docx {
+    for b in blocks {
         d = match b {
             Block::Heading1(t) | Block::Heading2(t) => d.add_paragraph(
                 para(AlignmentType::Both, 6, 6)
@@ -443,26 +474,7 @@ pub fn to_docx(doc: &OfficialDoc) -> Result<Vec<u8>, DocError> {
             }
         };
     }
-    d = d
-        .add_paragraph(para(AlignmentType::Left, 6, 0))
-        .add_table(signature_block(doc));
-
-    let mut xml = d.build();
-    // docx-rs has no `tblHeader`: header rows were built with `cantSplit` (and only they).
-    let text = |bytes: Vec<u8>| String::from_utf8(bytes).map_err(|e| DocError::Docx(e.to_string()));
-    let document = text(std::mem::take(&mut xml.document))?
-        .replace("<w:cantSplit />", "<w:cantSplit /><w:tblHeader />");
-    // Paragraph ids come from docx-rs's per-thread counter, which depends on what the
-    // thread built before: number them afresh.
-    let mut next = 1;
-    xml.document = renumber_para_ids(&document, &mut next).into_bytes();
-    for h in xml.headers.iter_mut() {
-        *h = renumber_para_ids(&text(std::mem::take(h))?, &mut next).into_bytes();
-    }
-    let mut out = std::io::Cursor::new(Vec::new());
-    xml.pack(&mut out)
-        .map_err(|e| DocError::Docx(e.to_string()))?;
-    Ok(out.into_inner())
+    d
 }
 
 /// Replace every `w14:paraId="…"` by the next number of `next` (8 hex digits).

@@ -76,6 +76,7 @@ fn report() -> OfficialDoc {
             title: "PHÓ GIÁM ĐỐC".into(),
             name: "Nguyễn Thị Hương".into(),
         },
+        annex: Vec::new(),
     }
 }
 

@@ -251,7 +251,7 @@ async fn ensure_demo_users(
     let commune = communes.first().ok_or(StoreError::NotFound)?;
     let village_code = format!("{}-001", commune.code);
     let village = units::get(store, &village_code).await?;
-    let specs: [(&str, Role, &Unit, &str); 11] = [
+    let specs: [(&str, Role, &Unit, &str); 12] = [
         ("admin", Role::Admin, province, "Quản trị hệ thống"),
         (
             "tinh",
@@ -283,6 +283,12 @@ async fn ensure_demo_users(
             communes.get(1).unwrap_or(commune),
             "Cán bộ phụ trách trẻ em cấp xã (xã thứ hai)",
         ),
+        (
+            "cdc",
+            Role::AgencyOfficer,
+            province,
+            "Cán bộ Trung tâm Kiểm soát bệnh tật",
+        ),
     ];
     let mut out = Vec::new();
     for (name, role, unit, display) in specs {
@@ -303,6 +309,17 @@ async fn ensure_demo_users(
                 },
             )
             .await?;
+        }
+        // The agency each demo account works for (its plan tasks).
+        let agency = match name {
+            "cdc" => Some("CDC"),
+            "yte" => Some("TYT"),
+            "congan" => Some("CAX"),
+            "truong" => Some("THCS"),
+            _ => None,
+        };
+        if agency.is_some() {
+            crate::plans::set_agency(store, name, agency).await?;
         }
         out.push(DemoLogin {
             username: name.into(),
@@ -561,7 +578,7 @@ async fn write_chunk(
 pub async fn existing_logins(store: &Store) -> Result<Vec<DemoLogin>> {
     let rows = sqlx::query(
         "SELECT u.username, u.role, u.unit_code, a.name FROM users u JOIN admin_units a ON a.code = u.unit_code \
-         WHERE u.username IN ('admin', 'tinh', 'xa', 'xa2', 'ctv', 'yte', 'congan', 'truong', 'lanhdao', 'kiemtra') ORDER BY u.id",
+         WHERE u.username IN ('admin', 'tinh', 'xa', 'xa2', 'ctv', 'yte', 'congan', 'chutich', 'truong', 'lanhdao', 'kiemtra', 'cdc') ORDER BY u.id",
     )
     .fetch_all(store.pool())
     .await?;

@@ -15,6 +15,7 @@ pub mod circumstances;
 pub mod deaths;
 pub mod demo;
 pub mod demo_cases;
+pub mod demo_plans;
 pub mod demo_health;
 pub mod demo_sites;
 pub mod dialect;

@@ -224,7 +224,6 @@ pub fn report_document(meta: &ReportMeta, content: &ReportContent) -> OfficialDo
     )));
     // The appendix follows the signature on its own pages.
     let mut appendix = vec![
-        Block::PageBreak,
         Block::Heading1("PHỤ LỤC".into()),
         Block::Italic(format!(
             "(Kèm theo báo cáo {} của {reporter})",
@@ -287,8 +286,8 @@ pub fn report_document(meta: &ReportMeta, content: &ReportContent) -> OfficialDo
             widths: Some(vec![4, 3, 3, 2]),
         }));
     }
-    blocks.extend(appendix);
     OfficialDoc {
+        annex: appendix,
         parent_body,
         issuer: issuer_name,
         number: meta.doc_number,
@@ -318,14 +317,20 @@ pub fn report_document(meta: &ReportMeta, content: &ReportContent) -> OfficialDo
         .trim()
         .to_owned(),
         blocks,
-        recipients: vec![
-            format!("{} (để b/c)", meta.schedule.recipient_name),
-            if meta.unit.level() == UnitLevel::Province {
-                "Lưu: VT, CCDSTE".into()
-            } else {
-                "Lưu: VT, VHXH".into()
-            },
-        ],
+        recipients: if meta.unit.level() == UnitLevel::Province {
+            // The department reports to the province's People's Committee and the ministry
+            // (BRIEF §6.1), whatever its communes report to.
+            vec![
+                format!("Ủy ban nhân dân {} (để b/c)", meta.province_name),
+                "Cục Bà mẹ và Trẻ em, Bộ Y tế (để b/c)".into(),
+                "Lưu: VT, CCDSTE".into(),
+            ]
+        } else {
+            vec![
+                format!("{} (để b/c)", meta.schedule.recipient_name),
+                "Lưu: VT, VHXH".into(),
+            ]
+        },
         signature,
     }
 }
@@ -595,6 +600,7 @@ pub fn plan_document(plan: &PlanDoc, issued: Option<Date>) -> OfficialDoc {
     }
     let date = issued.or_else(|| plan.date());
     OfficialDoc {
+        annex: Vec::new(),
         parent_body: plan.parent_body.clone(),
         issuer: plan.issuer.clone(),
         number: plan.number,

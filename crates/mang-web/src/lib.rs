@@ -13,6 +13,8 @@ mod child_friendly_pages;
 mod error;
 mod exchange;
 mod facility_pages;
+mod plan_pages;
+mod report_pages;
 mod health_api;
 mod health_pages;
 mod household_api;
@@ -68,6 +70,8 @@ pub fn app(store: Store) -> Router {
         .merge(benefit_pages::routes())
         .merge(activity_pages::routes())
         .merge(facility_pages::routes())
+        .merge(plan_pages::routes())
+        .merge(report_pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", get(api::openapi_handler))
         .route("/healthz", get(|| async { "ok" }))

@@ -93,7 +93,8 @@ pub(crate) fn layout(u: &SignedIn, current: &str) -> Layout {
         "/child-friendly",
         p.may(Action::ViewAggregates),
     );
-    item("Kế hoạch & báo cáo", "", true);
+    item("Kế hoạch", "/plans", p.may(Action::ViewAggregates));
+    item("Báo cáo", "/reports", p.may(Action::ViewAggregates));
     item("Người dùng", "/users", p.may(Action::ManageUsers));
     item(
         "Ngày nghỉ, thời hạn",
@@ -336,6 +337,8 @@ struct UnitRowView {
 #[derive(Template)]
 #[template(path = "unit.html")]
 struct UnitPage {
+    report_reminders: Vec<mang_store::reports::Reminder>,
+    overdue_tasks: Vec<mang_store::plans::TaskRow>,
     layout: Layout,
     heading: String,
     unit: Unit,
@@ -402,8 +405,23 @@ async fn render_unit(
     } else {
         Vec::new()
     };
+    let (report_reminders, overdue_tasks) = if is_home {
+        let today = crate::plan_pages::today();
+        (
+            mang_store::reports::reminders(&st.store, p, today)
+                .await
+                .map_err(|e| store_fail(u, e))?,
+            mang_store::plans::overdue_tasks(&st.store, p, today)
+                .await
+                .map_err(|e| store_fail(u, e))?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let page = UnitPage {
         due_cases,
+        report_reminders,
+        overdue_tasks,
         layout: layout(u, if is_home { "/" } else { "" }),
         heading: if is_home {
             "Trang chủ".into()

@@ -129,6 +129,25 @@ enum Command {
         #[arg(long, default_value = "csv")]
         format: String,
     },
+    /// A unit's periodic report (6-month `2026S1`, annual `2026`) as the official .docx
+    /// (Decree 30/2020) or its .xlsx appendix: the current version (frozen figures once
+    /// submitted), or a preview with today's figures if the unit has not started it.
+    Report {
+        #[command(flatten)]
+        db: DbArg,
+        /// Unit code: a province (`31`) or a commune (`10507`)
+        #[arg(long)]
+        unit: String,
+        /// `2026S1` (6-month report) or `2026` (annual report)
+        #[arg(long)]
+        period: String,
+        /// `docx` or `xlsx`
+        #[arg(long)]
+        format: String,
+        /// The file to write
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Child-protection cases: the daily summary of cases near or past a deadline.
     Cases {
         #[command(subcommand)]
@@ -293,6 +312,53 @@ enum CasesCommand {
         #[arg(long)]
         at: Option<String>,
     },
+}
+
+async fn report_cmd(
+    db: &str,
+    unit: &str,
+    period: &str,
+    format: &str,
+    out: &std::path::Path,
+) -> Result<()> {
+    if !matches!(format, "docx" | "xlsx") {
+        bail!("định dạng không hợp lệ «{format}»: dùng docx hoặc xlsx");
+    }
+    let store = Store::open(db, OpenMode::Existing).await?;
+    let u = mang_store::units::get(&store, unit)
+        .await
+        .with_context(|| format!("không có đơn vị mã «{unit}»"))?;
+    let s = mang_store::reports::schedule_for_period(&store, &u, period).await?;
+    let cache = mang_store::indicators::Cache::default();
+    let (meta, content) = mang_store::reports::parts_for_unit(
+        &store,
+        &cache,
+        &u,
+        &s,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await?;
+    store.close().await;
+    let bytes = match format {
+        "docx" => mang_docs::official::to_docx(&mang_store::report_docs::report_document(
+            &meta, &content,
+        ))?,
+        _ => mang_docs::appendix::to_xlsx(&mang_store::report_docs::report_appendix(
+            &meta, &content,
+        ))?,
+    };
+    std::fs::write(out, &bytes)
+        .with_context(|| format!("không ghi được tệp {}", out.display()))?;
+    println!(
+        "Đã ghi {} ({} byte): {} ({}) — {}, {}.",
+        out.display(),
+        mang_domain::vi::number(bytes.len() as i64),
+        s.kind_label,
+        s.period_label,
+        u.name,
+        meta.state
+    );
+    Ok(())
 }
 
 async fn indicators_cmd(db: &str, unit: &str, period: &str, format: &str) -> Result<()> {
@@ -528,6 +594,13 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Healthcheck { addr } => healthcheck(&addr).await,
         Command::Anthro(args) => anthro_cmd::run(args),
+        Command::Report {
+            db,
+            unit,
+            period,
+            format,
+            out,
+        } => report_cmd(&db.db, &unit, &period, &format, &out).await,
         Command::Indicators {
             db,
             unit,
@@ -643,6 +716,15 @@ async fn run_demo(
                 mang_domain::vi::number(h.checks as i64),
                 mang_domain::vi::number(h.deaths as i64),
                 format!("{:.1}", t.elapsed().as_secs_f64()).replace('.', ",")
+            );
+        }
+    }
+    {
+        let p = mang_store::demo_plans::run(&store, province, seed, as_of).await?;
+        if p.plans + p.commune_plans + p.reports > 0 {
+            println!(
+                "Kế hoạch mẫu: {} kế hoạch mẫu, {} kế hoạch của xã, {} báo cáo 6 tháng của xã (tài khoản tinh duyệt, xa lập báo cáo; cdc cập nhật nhiệm vụ).",
+                p.plans, p.commune_plans, p.reports
             );
         }
     }
