@@ -49,9 +49,8 @@ async fn insert_report(
     content: Option<String>,
 ) -> Result<()> {
     let path = unit.path();
-    let created = submitted.map_or_else(crate::now_text, |t| {
-        timestamp(t - time::Duration::days(3))
-    });
+    let created =
+        submitted.map_or_else(crate::now_text, |t| timestamp(t - time::Duration::days(3)));
     let sub = submitted.map(timestamp);
     let mut tx = store.begin_write().await?;
     let id: i64 = sqlx::query(
@@ -138,11 +137,10 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
     }
     let communes = units::communes_of(store, province).await?;
     // The demo accounts' communes are left for users to work in.
-    let demo_communes: Vec<String> = sqlx::query_scalar(
-        "SELECT unit_code FROM users WHERE username IN ('xa', 'xa2')",
-    )
-    .fetch_all(store.pool())
-    .await?;
+    let demo_communes: Vec<String> =
+        sqlx::query_scalar("SELECT unit_code FROM users WHERE username IN ('xa', 'xa2')")
+            .fetch_all(store.pool())
+            .await?;
 
     // Communes' own plans, issued in January and February.
     let officer = mang_domain::access::Principal {
@@ -218,20 +216,29 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
                 ),
                 None => None,
             };
-            insert_report(store, s, c, status, sub, appr.filter(|t| t.date() <= as_of), content)
-                .await?;
+            insert_report(
+                store,
+                s,
+                c,
+                status,
+                sub,
+                appr.filter(|t| t.date() <= as_of),
+                content,
+            )
+            .await?;
             out.reports += 1;
         }
     }
 
     // Progress on some tasks of the province plan.
-    let tasks: Vec<(i64, String)> = sqlx::query("SELECT id, no FROM plan_tasks WHERE plan_id = $1 ORDER BY id")
-        .bind(plan_id)
-        .fetch_all(store.pool())
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+    let tasks: Vec<(i64, String)> =
+        sqlx::query("SELECT id, no FROM plan_tasks WHERE plan_id = $1 ORDER BY id")
+            .bind(plan_id)
+            .fetch_all(store.pool())
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
     for (id, no) in tasks {
         let r = roll(seed, &no, 5);
         let (status, progress) = match r {
@@ -239,7 +246,10 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
             30..70 => ("in_progress", 20 + (r as i64 % 6) * 10),
             _ => continue,
         };
-        let when = timestamp(at(Date::from_ordinal_date(2026, 60 + r as u16).unwrap_or(as_of), 9));
+        let when = timestamp(at(
+            Date::from_ordinal_date(2026, 60 + r as u16).unwrap_or(as_of),
+            9,
+        ));
         sqlx::query(
             "INSERT INTO task_updates (task_id, at, username, agency_key, status, progress, note, evidence) \
              VALUES ($1, $2, 'tinh', 'CCDSTE', $3, $4, $5, '')",
@@ -251,13 +261,15 @@ pub async fn run(store: &Store, province: &str, seed: u64, as_of: Date) -> Resul
         .bind("Đã triển khai theo kế hoạch (dữ liệu mẫu).")
         .execute(store.pool())
         .await?;
-        sqlx::query("UPDATE plan_tasks SET status = $1, progress = $2, updated_at = $3 WHERE id = $4")
-            .bind(status)
-            .bind(progress)
-            .bind(when)
-            .bind(id)
-            .execute(store.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE plan_tasks SET status = $1, progress = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(status)
+        .bind(progress)
+        .bind(when)
+        .bind(id)
+        .execute(store.pool())
+        .await?;
     }
 
     let mut tx = store.begin_write().await?;

@@ -13,8 +13,6 @@ mod child_friendly_pages;
 mod error;
 mod exchange;
 mod facility_pages;
-mod plan_pages;
-mod report_pages;
 mod health_api;
 mod health_pages;
 mod household_api;
@@ -24,7 +22,9 @@ mod life_api;
 mod life_pages;
 mod merge_pages;
 mod pages;
+mod plan_pages;
 mod registry_pages;
+mod report_pages;
 mod site_pages;
 
 use axum::Router;

@@ -187,10 +187,11 @@ async fn plan_docx(
         .issued_on
         .as_deref()
         .and_then(mang_domain::plans::parse_iso_date);
-    let bytes = mang_docs::official::to_docx(&mang_store::report_docs::plan_document(
-        &v.doc, issued,
-    ))
-    .map_err(|e| crate::pages::fail(&u, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let bytes =
+        mang_docs::official::to_docx(&mang_store::report_docs::plan_document(&v.doc, issued))
+            .map_err(|e| {
+                crate::pages::fail(&u, StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+            })?;
     Ok(docx(&format!("ke-hoach-{}.docx", v.plan.code), bytes))
 }
 

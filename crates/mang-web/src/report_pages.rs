@@ -80,24 +80,18 @@ pub struct ScheduleLine {
 }
 
 async fn lines(st: &AppState, p: &Principal, unit: &Unit) -> Result<Vec<ScheduleLine>, StoreError> {
-    let scoped = p.scoped::<ViewAggregates>().map_err(|_| StoreError::Denied)?;
+    let scoped = p
+        .scoped::<ViewAggregates>()
+        .map_err(|_| StoreError::Denied)?;
     let mut out = Vec::new();
     for s in reports::schedules_for(&st.store, unit).await? {
         let own = reports::current(&st.store, &scoped, s.id, &unit.code, now()).await?;
         let counts = if unit.level() == UnitLevel::Province {
-            Some(
-                reports::completeness(&st.store, &s, unit, today())
-                    .await?
-                    .0,
-            )
+            Some(reports::completeness(&st.store, &s, unit, today()).await?.0)
         } else {
             None
         };
-        let t = mang_domain::reports::timeliness(
-            s.due(),
-            None,
-            today(),
-        );
+        let t = mang_domain::reports::timeliness(s.due(), None, today());
         out.push(ScheduleLine {
             report_id: own.as_ref().map(|r| r.id),
             status_label: own
@@ -265,8 +259,7 @@ fn roles(p: &Principal, r: &ReportRow, unit: &Unit) -> (bool, bool, bool) {
     let path = r.path(unit);
     let author = p.unit.as_str() == r.unit_code && p.authorize::<WriteReports>(&path).is_ok();
     let reviewer = p.unit.as_str() != r.unit_code
-        && p
-            .authorize::<mang_domain::access::ReviewReports>(&path)
+        && p.authorize::<mang_domain::access::ReviewReports>(&path)
             .is_ok();
     let status = r.status();
     (
@@ -373,7 +366,9 @@ async fn documents(
     p: &Principal,
     id: i64,
 ) -> Result<(String, mang_store::report_docs::ReportMeta, ReportContent), StoreError> {
-    let scoped = p.scoped::<ViewAggregates>().map_err(|_| StoreError::Denied)?;
+    let scoped = p
+        .scoped::<ViewAggregates>()
+        .map_err(|_| StoreError::Denied)?;
     let r = reports::get(&st.store, &scoped, id, now()).await?;
     let (meta, content) = reports::document_parts(&st.store, &st.indicators, &r, now()).await?;
     let stem = format!(
@@ -392,10 +387,11 @@ async fn download_docx(
     let (stem, meta, content) = documents(&st, principal(&u), id)
         .await
         .map_err(|e| store_fail(&u, e))?;
-    let bytes = mang_docs::official::to_docx(&mang_store::report_docs::report_document(
-        &meta, &content,
-    ))
-    .map_err(|e| crate::pages::fail(&u, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let bytes =
+        mang_docs::official::to_docx(&mang_store::report_docs::report_document(&meta, &content))
+            .map_err(|e| {
+                crate::pages::fail(&u, StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+            })?;
     Ok(crate::plan_pages::docx(&format!("{stem}.docx"), bytes))
 }
 
@@ -408,11 +404,15 @@ async fn download_xlsx(
     let (stem, meta, content) = documents(&st, principal(&u), id)
         .await
         .map_err(|e| store_fail(&u, e))?;
-    let bytes = mang_docs::appendix::to_xlsx(&mang_store::report_docs::report_appendix(
-        &meta, &content,
+    let bytes =
+        mang_docs::appendix::to_xlsx(&mang_store::report_docs::report_appendix(&meta, &content))
+            .map_err(|e| {
+                crate::pages::fail(&u, StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+            })?;
+    Ok(crate::exchange::xlsx(
+        &format!("{stem}-phu-luc.xlsx"),
+        bytes,
     ))
-    .map_err(|e| crate::pages::fail(&u, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    Ok(crate::exchange::xlsx(&format!("{stem}-phu-luc.xlsx"), bytes))
 }
 
 /// The reports a unit must write, with its own report's status and (for a province) how

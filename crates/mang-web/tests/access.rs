@@ -91,7 +91,7 @@ async fn every_route_as_every_role_inside_and_outside_the_scope() {
     }
     assert_eq!(
         cases.len(),
-        14,
+        16,
         "every role at every level (province, commune, village) it may have"
     );
 

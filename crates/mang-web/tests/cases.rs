@@ -379,7 +379,7 @@ async fn no_role_of_another_commune_finds_the_case_and_every_read_is_audited() {
         }
     }
     assert_eq!(
-        checked, 13,
+        checked, 15,
         "every role at every level it may have, elsewhere"
     );
     let steps_after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM case_steps")

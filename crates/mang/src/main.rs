@@ -347,8 +347,7 @@ async fn report_cmd(
             &meta, &content,
         ))?,
     };
-    std::fs::write(out, &bytes)
-        .with_context(|| format!("không ghi được tệp {}", out.display()))?;
+    std::fs::write(out, &bytes).with_context(|| format!("không ghi được tệp {}", out.display()))?;
     println!(
         "Đã ghi {} ({} byte): {} ({}) — {}, {}.",
         out.display(),
