@@ -581,6 +581,73 @@ async function main() {
         await context.close();
       }
     });
+    await testCase('13 reports: the commune fills and submits its 6-month report, the province returns it with a comment, the commune resubmits, the province approves and downloads the consolidated .docx', async () => {
+      if (!demoOk || !url) throw new Skip('skipped: no server (steps 1–2 failed)');
+      const xa = await newPhonePage(browser);
+      const tinh = await newPhonePage(browser);
+      const status = async (page) => page.getAttribute('#report-status', 'data-status');
+      const go = async (page, sel) => Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(sel)]);
+      try {
+        const o = xa.page;
+        const p = tinh.page;
+        await o.goto(`${url}/login`);
+        await submitLogin(o, 'xa', PASSWORD);
+        await o.goto(`${url}/reports`);
+        const row = o.locator('#schedules tr[data-period="2026S1"]').first();
+        assert(await row.count() === 1, 'no 6-month report 2026S1 in the list');
+        await Promise.all([o.waitForNavigation({ waitUntil: 'load' }), row.locator('button[type=submit]').click()]);
+        assert(/^\/reports\/[0-9]+$/.test(pathOf(o)), `opening the report ended on ${o.url()}`);
+        const reportPath = pathOf(o);
+        await o.fill('#rp-results', 'Đã rà soát danh sách trẻ em có hoàn cảnh đặc biệt.\n- Tổ chức 3 buổi truyền thông phòng, chống đuối nước.');
+        await o.fill('#rp-diff', 'Thiếu cộng tác viên ở hai tổ dân phố.');
+        await o.fill('#rp-number', '21');
+        await o.fill('#rp-signer', 'Phạm Văn Đức');
+        await go(o, '#submit-report');
+        assert(await status(o) === 'submitted', `after submitting: ${await status(o)}`);
+
+        await p.goto(`${url}/login`);
+        await submitLogin(p, 'tinh', PASSWORD);
+        await p.goto(`${url}${reportPath}`);
+        assert(await p.locator('#review-form').count() === 1, 'the province sees no review form');
+        await p.fill('#rv-comment', 'Đề nghị bổ sung số trẻ bị tai nạn thương tích trong kỳ.');
+        await go(p, '#return-report');
+        assert(await status(p) === 'returned', `after returning: ${await status(p)}`);
+
+        await o.goto(`${url}${reportPath}`);
+        const events = await o.locator('#report-events').textContent();
+        assert(events.includes('Đề nghị bổ sung số trẻ bị tai nạn'), 'the commune does not see the comment');
+        assert(await o.inputValue('#rp-number') === '21', 'the returned report lost its number');
+        await o.fill('#rp-results', 'Đã rà soát danh sách trẻ em có hoàn cảnh đặc biệt.\n- Trong kỳ có 2 trẻ bị tai nạn thương tích, đều đã được sơ cứu.');
+        await go(o, '#submit-report');
+        assert(await status(o) === 'submitted', `after resubmitting: ${await status(o)}`);
+
+        await p.goto(`${url}${reportPath}`);
+        await go(p, '#approve-report');
+        assert(await status(p) === 'approved', `after approving: ${await status(p)}`);
+        await o.goto(`${url}${reportPath}`);
+        assert(await o.locator('#report-form').count() === 0, 'an approved report can still be edited');
+
+        // The province's own report consolidates the communes' approved reports.
+        const sched = await p.locator('a[href^="/reports/schedules/"]').first().getAttribute('href');
+        await p.goto(`${url}${sched.split('?')[0]}?unit=31`);
+        const approved = Number((await p.locator('#c-approved').textContent()).trim());
+        assert(approved > 0, 'no approved commune report counted');
+        if (await p.locator('#open-report').count() === 1) await go(p, '#open-report button');
+        else await go(p, '#own-report');
+        const consolidated = (await p.locator('#consolidation-counts').textContent()).trim();
+        assert(consolidated.includes(`${approved} báo cáo đã duyệt`), `consolidation: ${consolidated}`);
+        const [dl] = await Promise.all([p.waitForEvent('download'), p.click('#dl-docx')]);
+        assert(dl.suggestedFilename().endsWith('.docx'), `download named ${dl.suggestedFilename()}`);
+        const file = await dl.path();
+        const { readFileSync } = await import('node:fs');
+        const bytes = readFileSync(file);
+        assert(bytes.length > 10_000 && bytes.subarray(0, 2).toString() === 'PK', `the .docx is ${bytes.length} bytes`);
+        await p.screenshot({ path: join(OUT, 'report-360.png'), fullPage: false });
+      } finally {
+        await xa.context.close();
+        await tinh.context.close();
+      }
+    });
   } finally {
     if (loggedIn) await loggedIn.context.close().catch(() => {});
     if (browser) await browser.close().catch(() => {});

@@ -35,6 +35,8 @@ pub struct ScheduleRow {
     /// `half`, `annual`, `ad_hoc`.
     pub kind: String,
     pub kind_label: String,
+    /// "Báo cáo 6 tháng đầu năm 2026", "Báo cáo năm 2026", "Báo cáo đột xuất năm 2026".
+    pub title: String,
     /// `2026S1`, `2026`.
     pub period: String,
     pub period_label: String,
@@ -86,7 +88,13 @@ fn schedule_row(r: &sqlx::any::AnyRow) -> ScheduleRow {
     let period: String = r.get("period");
     let due_on: Option<String> = r.get("due_on");
     let recipient: String = r.get("recipient");
+    let period_label = Period::parse(&period).map_or(period.clone(), |p| p.label_vi());
     ScheduleRow {
+        title: if kind == "ad_hoc" {
+            format!("Báo cáo đột xuất {period_label}")
+        } else {
+            format!("Báo cáo {period_label}")
+        },
         id: r.get("id"),
         plan_id: r.get("plan_id"),
         plan_code: r.get("plan_code"),
@@ -94,7 +102,7 @@ fn schedule_row(r: &sqlx::any::AnyRow) -> ScheduleRow {
         plan_unit_code: r.get("plan_unit_code"),
         kind_label: ReportKind::parse(&kind).map_or(kind.clone(), |k| k.label_vi().into()),
         kind,
-        period_label: Period::parse(&period).map_or(period.clone(), |p| p.label_vi()),
+        period_label,
         period,
         due_text: due_on
             .as_deref()
@@ -176,6 +184,9 @@ pub struct ReportRow {
     pub schedule: ScheduleRow,
     pub unit_code: String,
     pub unit_name: String,
+    /// Who receives it: the plan's recipient for a lower unit, the province's People's
+    /// Committee for the plan's own unit.
+    pub recipient_name: String,
     pub version: i64,
     /// `draft`, `submitted`, `returned`, `approved`, `superseded`.
     pub status: String,
@@ -268,8 +279,15 @@ async fn read(store: &Store, id: i64, today: Date) -> Result<ReportRow> {
     let t = dom::timeliness(s.due(), first.as_deref().and_then(vn_date), today);
     let status: String = r.get("status");
     let frozen: bool = r.get::<i64, _>("frozen") != 0;
+    let recipient_name = if unit_code == s.plan_unit_code {
+        let province = units::get(store, &unit_code).await?;
+        format!("Ủy ban nhân dân {}", province.name)
+    } else {
+        s.recipient_name.clone()
+    };
     Ok(ReportRow {
         id,
+        recipient_name,
         unit_name: r
             .get::<Option<String>, _>("unit_name")
             .unwrap_or_else(|| unit_code.clone()),
@@ -1260,7 +1278,7 @@ pub async fn reminders(store: &Store, p: &Principal, today: Date) -> Result<Vec<
         if let Some(text) = dom::reminder(s.due(), today) {
             out.push(Reminder {
                 schedule_id: s.id,
-                title: format!("{} {} ({})", s.kind_label, s.period_label, s.plan_code),
+                title: format!("{} ({})", s.title, s.plan_code),
                 overdue: s.due().is_some_and(|d| today > d),
                 text,
             });

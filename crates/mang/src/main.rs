@@ -352,8 +352,8 @@ async fn report_cmd(
         "Đã ghi {} ({} byte): {} ({}) — {}, {}.",
         out.display(),
         mang_domain::vi::number(bytes.len() as i64),
-        s.kind_label,
-        s.period_label,
+        s.title,
+        s.plan_code,
         u.name,
         meta.state
     );
