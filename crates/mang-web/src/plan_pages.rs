@@ -37,6 +37,8 @@ pub fn api_routes() -> Router<AppState> {
         .route("/units/{code}/plans", get(api_list))
         .route("/plans/{id}", get(api_get))
         .route("/plans/{id}/sub-plans", post(api_create_sub_plan))
+        .route("/plans/{id}/issue", post(api_issue))
+        .route("/plans/{id}/docx", get(api_docx))
         .route("/tasks/{id}", get(api_task).post(api_update_task))
 }
 
@@ -442,4 +444,67 @@ pub(crate) async fn api_update_task(
     let p = &u.session.principal;
     plans::update_task(&st.store, p, id, &input, today()).await?;
     Ok(Json(plans::task(&st.store, p, id, today()).await?))
+}
+
+/// What issuing a draft plan takes.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct IssueRequest {
+    /// dd/mm/yyyy or yyyy-mm-dd.
+    pub issued_on: String,
+    /// The document number, if given now.
+    pub number: Option<u32>,
+}
+
+/// Issue (ban hành) a draft plan of the user's unit.
+#[utoipa::path(post, path = "/api/v1/plans/{id}/issue", params(("id" = i64, Path)), request_body = IssueRequest,
+    responses((status = 200, body = PlanView), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn api_issue(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<i64>,
+    Json(input): Json<IssueRequest>,
+) -> Result<Json<PlanView>, ApiError> {
+    let u = crate::api::require(m)?;
+    crate::api::check_csrf(&u, &headers)?;
+    let p = &u.session.principal;
+    let scoped = p.scoped::<ManagePlans>()?;
+    let date = mang_domain::registry::parse_date(&input.issued_on).ok_or_else(|| {
+        ApiError::from(StoreError::Invalid {
+            field: "issued_on",
+            message: format!(
+                "Ngày ban hành «{}» không hợp lệ: nhập dạng dd/mm/yyyy.",
+                input.issued_on.trim()
+            ),
+        })
+    })?;
+    plans::issue(&st.store, &scoped, id, date, input.number).await?;
+    Ok(Json(plans::get(&st.store, p, id, today()).await?))
+}
+
+/// The plan as an official .docx (Decree 30/2020 format).
+#[utoipa::path(get, path = "/api/v1/plans/{id}/docx", params(("id" = i64, Path)),
+    responses((status = 200, description = "the .docx file", content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn api_docx(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let u = crate::api::require(m)?;
+    let v = plans::get(&st.store, &u.session.principal, id, today()).await?;
+    let issued = v
+        .plan
+        .issued_on
+        .as_deref()
+        .and_then(mang_domain::plans::parse_iso_date);
+    let bytes =
+        mang_docs::official::to_docx(&mang_store::report_docs::plan_document(&v.doc, issued))
+            .map_err(|e| {
+                ApiError::from(StoreError::Invalid {
+                    field: "docx",
+                    message: e.to_string(),
+                })
+            })?;
+    Ok(docx(&format!("ke-hoach-{}.docx", v.plan.code), bytes))
 }

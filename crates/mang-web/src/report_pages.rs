@@ -49,6 +49,8 @@ pub fn api_routes() -> Router<AppState> {
         .route("/reports/{id}", get(api_get))
         .route("/reports/{id}/content", get(api_content))
         .route("/reports/{id}/actions", post(api_act))
+        .route("/reports/{id}/docx", get(api_docx))
+        .route("/reports/{id}/xlsx", get(api_xlsx))
 }
 
 fn now() -> OffsetDateTime {
@@ -531,5 +533,50 @@ pub(crate) async fn api_act(
             now(),
         )
         .await?,
+    ))
+}
+
+/// The report as the official .docx (Decree 30/2020 format).
+#[utoipa::path(get, path = "/api/v1/reports/{id}/docx", params(("id" = i64, Path)),
+    responses((status = 200, description = "the .docx file", content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn api_docx(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let u = crate::api::require(m)?;
+    let (stem, meta, content) = documents(&st, &u.session.principal, id).await?;
+    let bytes =
+        mang_docs::official::to_docx(&mang_store::report_docs::report_document(&meta, &content))
+            .map_err(|e| {
+                ApiError::from(StoreError::Invalid {
+                    field: "docx",
+                    message: e.to_string(),
+                })
+            })?;
+    Ok(crate::plan_pages::docx(&format!("{stem}.docx"), bytes))
+}
+
+/// The report's appendix as .xlsx (one sheet per table, numeric cells).
+#[utoipa::path(get, path = "/api/v1/reports/{id}/xlsx", params(("id" = i64, Path)),
+    responses((status = 200, description = "the .xlsx file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn api_xlsx(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let u = crate::api::require(m)?;
+    let (stem, meta, content) = documents(&st, &u.session.principal, id).await?;
+    let bytes =
+        mang_docs::appendix::to_xlsx(&mang_store::report_docs::report_appendix(&meta, &content))
+            .map_err(|e| {
+                ApiError::from(StoreError::Invalid {
+                    field: "xlsx",
+                    message: e.to_string(),
+                })
+            })?;
+    Ok(crate::exchange::xlsx(
+        &format!("{stem}-phu-luc.xlsx"),
+        bytes,
     ))
 }

@@ -336,6 +336,22 @@ async fn review_round_trip_and_access_through_the_api() {
         .clone();
     assert_eq!(mine["status"], "approved");
     assert_eq!(mine["timeliness"], "late");
+    // The documents through the API too.
+    for (path, kind) in [
+        (format!("/api/v1/reports/{id}/docx"), "wordprocessingml"),
+        (format!("/api/v1/reports/{id}/xlsx"), "spreadsheetml"),
+    ] {
+        let r = tinh
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&tinh.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        assert!(r.headers()["content-type"].to_str().unwrap().contains(kind));
+        assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+    }
     // Every report action was audited.
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE entity = 'report' AND entity_id = $1",
