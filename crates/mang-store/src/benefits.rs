@@ -82,7 +82,7 @@ async fn facts(store: &Store, commune: &str, day: Date) -> Result<Vec<(i64, Stri
     .fetch_all(store.pool())
     .await?;
     let circ = sqlx::query(
-        "SELECT child_id, code FROM child_circumstances WHERE commune_code = $1 AND kind = 'special' \
+        "SELECT child_id, code, kind FROM child_circumstances WHERE commune_code = $1 \
          AND start_date <= $2 AND (end_date IS NULL OR end_date >= $2)",
     )
     .bind(commune.to_owned())
@@ -90,11 +90,14 @@ async fn facts(store: &Store, commune: &str, day: Date) -> Result<Vec<(i64, Stri
     .fetch_all(store.pool())
     .await?;
     let mut special: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut risks: HashMap<i64, Vec<String>> = HashMap::new();
     for r in &circ {
-        special
-            .entry(r.get("child_id"))
-            .or_default()
-            .push(r.get("code"));
+        let to = if r.get::<String, _>("kind") == "special" {
+            &mut special
+        } else {
+            &mut risks
+        };
+        to.entry(r.get("child_id")).or_default().push(r.get("code"));
     }
     Ok(kids
         .iter()
@@ -107,6 +110,7 @@ async fn facts(store: &Store, commune: &str, day: Date) -> Result<Vec<(i64, Stri
                 Facts {
                     age_years: mang_domain::registry::age_years(birth, day),
                     special: special.remove(&id).unwrap_or_default(),
+                    risks: risks.remove(&id).unwrap_or_default(),
                     poverty: r.get::<Option<String>, _>("poverty").unwrap_or_default(),
                     disability_severity: r
                         .get::<Option<String>, _>("disability_severity")
@@ -311,4 +315,155 @@ pub async fn record(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// `yyyy-mm` of a date.
+fn month_of(d: Date) -> String {
+    format!("{:04}-{:02}", d.year(), u8::from(d.month()))
+}
+
+/// Indicator 29, per commune of `province` (or one commune): children in special
+/// circumstances eligible on `day` for at least one policy for a special group, and those
+/// of them paid under such a policy in a month between `from` and `to`:
+/// (commune, covered, eligible).
+pub async fn coverage_by_commune(
+    store: &Store,
+    province: &str,
+    commune: Option<&str>,
+    from: Date,
+    to: Date,
+    day: Date,
+) -> Result<Vec<(String, i64, i64)>> {
+    // Only the children with an open special circumstance matter: read those.
+    let rows = sqlx::query(
+        "SELECT c.id, c.commune_code, c.birth_date, c.status, c.disability_severity, p.status AS poverty, k.code \
+         FROM child_circumstances k JOIN children c ON c.id = k.child_id \
+         LEFT JOIN household_poverty p ON p.household_id = c.household_id AND p.year = $3 \
+         WHERE k.province_code = $1 AND ($2 = '' OR k.commune_code = $2) AND k.kind = 'special' \
+         AND k.start_date <= $4 AND (k.end_date IS NULL OR k.end_date >= $4)",
+    )
+    .bind(province.to_owned())
+    .bind(commune.unwrap_or("").to_owned())
+    .bind(i64::from(day.year()))
+    .bind(day.to_string())
+    .fetch_all(store.pool())
+    .await?;
+    let mut kids: HashMap<i64, (String, Facts)> = HashMap::new();
+    for r in &rows {
+        let id: i64 = r.get("id");
+        let Some(birth) = mang_domain::registry::parse_date(&r.get::<String, _>("birth_date"))
+        else {
+            continue;
+        };
+        let e = kids.entry(id).or_insert_with(|| {
+            (
+                r.get("commune_code"),
+                Facts {
+                    age_years: mang_domain::registry::age_years(birth, day),
+                    special: Vec::new(),
+                    risks: Vec::new(),
+                    poverty: r.get::<Option<String>, _>("poverty").unwrap_or_default(),
+                    disability_severity: r
+                        .get::<Option<String>, _>("disability_severity")
+                        .unwrap_or_default(),
+                    active: r.get::<String, _>("status") == "active",
+                },
+            )
+        });
+        e.1.special.push(r.get("code"));
+    }
+    let paid: std::collections::HashSet<(i64, String)> = sqlx::query(
+        "SELECT child_id, policy FROM benefit_payments WHERE province_code = $1 AND ($2 = '' OR commune_code = $2) \
+         AND month >= $3 AND month <= $4",
+    )
+    .bind(province.to_owned())
+    .bind(commune.unwrap_or("").to_owned())
+    .bind(month_of(from))
+    .bind(month_of(to))
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|r| (r.get("child_id"), r.get("policy")))
+    .collect();
+    let mut by: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+    for (id, (c, f)) in &kids {
+        let mine: Vec<&dom::Policy> = dom::policies()
+            .iter()
+            .filter(|p| !p.groups.is_empty() && !dom::is_emergency(p))
+            .filter(|p| dom::eligible(p, f).is_ok())
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let e = by.entry(c.clone()).or_default();
+        e.1 += 1;
+        if mine.iter().any(|p| paid.contains(&(*id, p.code.clone()))) {
+            e.0 += 1;
+        }
+    }
+    Ok(by.into_iter().map(|(c, (n, d))| (c, n, d)).collect())
+}
+
+/// Indicator 36, per commune: children recorded as affected by a disaster (risk
+/// `disaster_affected` starting between `from` and `to`), and those of them given
+/// emergency support within [`dom::RELIEF_WITHIN_DAYS`] days: (commune, relieved,
+/// affected). A payment's day is the one it was recorded on (`paid_on`).
+pub async fn relief_by_commune(
+    store: &Store,
+    province: &str,
+    commune: Option<&str>,
+    from: Date,
+    to: Date,
+) -> Result<Vec<(String, i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT k.child_id, k.commune_code, MIN(k.start_date) AS start_date FROM child_circumstances k \
+         WHERE k.province_code = $1 AND ($2 = '' OR k.commune_code = $2) AND k.code = 'disaster_affected' \
+         AND k.start_date >= $3 AND k.start_date <= $4 GROUP BY k.child_id, k.commune_code",
+    )
+    .bind(province.to_owned())
+    .bind(commune.unwrap_or("").to_owned())
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(store.pool())
+    .await?;
+    let emergency: Vec<String> = dom::policies()
+        .iter()
+        .filter(|p| dom::is_emergency(p))
+        .map(|p| p.code.clone())
+        .collect();
+    let mut payments: HashMap<i64, Vec<Date>> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT child_id, policy, paid_on FROM benefit_payments WHERE province_code = $1 AND ($2 = '' OR commune_code = $2) \
+         AND paid_on >= $3",
+    )
+    .bind(province.to_owned())
+    .bind(commune.unwrap_or("").to_owned())
+    .bind(from.to_string())
+    .fetch_all(store.pool())
+    .await?
+    {
+        if !emergency.contains(&r.get::<String, _>("policy")) {
+            continue;
+        }
+        if let Some(d) = mang_domain::registry::parse_date(&r.get::<String, _>("paid_on")) {
+            payments.entry(r.get("child_id")).or_default().push(d);
+        }
+    }
+    let mut by: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+    for r in &rows {
+        let Some(start) = mang_domain::registry::parse_date(&r.get::<String, _>("start_date"))
+        else {
+            continue;
+        };
+        let e = by.entry(r.get("commune_code")).or_default();
+        e.1 += 1;
+        let child: i64 = r.get("child_id");
+        if payments.get(&child).is_some_and(|ds| {
+            ds.iter()
+                .any(|d| *d >= start && (*d - start).whole_days() <= dom::RELIEF_WITHIN_DAYS)
+        }) {
+            e.0 += 1;
+        }
+    }
+    Ok(by.into_iter().map(|(c, (n, d))| (c, n, d)).collect())
 }

@@ -19,6 +19,9 @@ pub struct NewAssessment {
     /// (criterion number, points).
     pub points: Vec<(u32, u32)>,
     pub evidence: String,
+    /// The commune has a cultural or play venue for children (điểm văn hóa, vui chơi dành
+    /// cho trẻ em; indicator 55).
+    pub play_venue: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -29,6 +32,7 @@ pub struct AssessmentRow {
     pub commune_type: String,
     pub points: Vec<(u32, u32)>,
     pub evidence: String,
+    pub play_venue: bool,
     pub total: u32,
     pub threshold: u32,
     pub recognised: bool,
@@ -54,6 +58,7 @@ fn to_row(r: &sqlx::any::AnyRow) -> AssessmentRow {
         commune_type: kind.as_str().into(),
         points,
         evidence: r.get("evidence"),
+        play_venue: r.get::<i64, _>("play_venue") == 1,
         total: r.get::<i64, _>("total") as u32,
         threshold: kind.threshold(),
         recognised: r.get::<i64, _>("recognised") == 1,
@@ -65,7 +70,7 @@ fn to_row(r: &sqlx::any::AnyRow) -> AssessmentRow {
 }
 
 const COLS: &str = "a.commune_code, u.name AS commune_name, a.year, a.commune_type, a.points, \
-    a.evidence, a.total, a.recognised, a.status, a.assessed_by, a.appraised_by";
+    a.evidence, a.play_venue, a.total, a.recognised, a.status, a.assessed_by, a.appraised_by";
 
 /// The assessments of a province's (or one commune's) communes for a year.
 pub async fn list(
@@ -133,8 +138,8 @@ pub async fn self_assess(
         .await?;
     sqlx::query(
         "INSERT INTO child_friendly_assessments (province_code, commune_code, year, commune_type, points, \
-         evidence, total, recognised, status, assessed_by, assessed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'self_assessed', $9, $10)",
+         evidence, total, recognised, status, assessed_by, assessed_at, play_venue) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'self_assessed', $9, $10, $11)",
     )
     .bind(path.province.clone())
     .bind(commune.code.clone())
@@ -146,6 +151,7 @@ pub async fn self_assess(
     .bind(i64::from(outcome.recognised))
     .bind(grant.actor().username.clone())
     .bind(now_text())
+    .bind(i64::from(input.play_venue))
     .execute(&mut *tx)
     .await?;
     audit::append(
@@ -230,5 +236,28 @@ pub(crate) async fn recognised_by_commune(
     Ok(rows
         .iter()
         .map(|r| (r.get("commune_code"), r.get::<i64, _>("recognised") == 1))
+        .collect())
+}
+
+/// Indicator 55, per commune that assessed itself for `year`: whether it has a play or
+/// culture venue for children (self-assessed or appraised).
+pub(crate) async fn play_venues_by_commune(
+    store: &Store,
+    province: &str,
+    commune: Option<&str>,
+    year: i32,
+) -> Result<Vec<(String, bool)>> {
+    let rows = sqlx::query(
+        "SELECT commune_code, play_venue FROM child_friendly_assessments WHERE province_code = $1 \
+         AND year = $2 AND ($3 = '' OR commune_code = $3)",
+    )
+    .bind(province.to_owned())
+    .bind(i64::from(year))
+    .bind(commune.unwrap_or("").to_owned())
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get("commune_code"), r.get::<i64, _>("play_venue") == 1))
         .collect())
 }

@@ -40,17 +40,21 @@ pub const COMPUTED: &[&str] = &[
     "free_health_insurance_under6_pct",
     "cnsc_prevalence_pct",
     "cnsc_supported_pct",
+    "cnsc_eligible_policy_coverage_pct",
     "abused_children_prevalence_pct",
     "harmed_children_timely_intervention_pct",
     "abandoned_children_count",
     "child_injury_rate_per_100k",
     "child_injury_mortality_per_100k",
+    "disaster_affected_children_relief_pct",
     "birth_registration_under5_pct",
     "drowning_risk_sites_mitigated_pct",
+    "communes_with_child_play_space_pct",
     "children_7plus_consulted_pct",
     "children_participation_awareness_pct",
     "children_11plus_in_participation_models_pct",
     "child_friendly_communes",
+    "communes_with_child_plan_pct",
 ];
 
 /// Values by commune code, then indicator id.
@@ -552,6 +556,63 @@ pub async fn compute_in(
             "child_friendly_communes",
             f64::from(u8::from(yes)),
             None,
+        );
+    }
+    // Children in special circumstances eligible for a policy and paid under it (29).
+    for (c, covered, eligible) in
+        crate::benefits::coverage_by_commune(store, province, commune, s, e, r).await?
+    {
+        acc.add(
+            &c,
+            "cnsc_eligible_policy_coverage_pct",
+            covered as f64,
+            Some(eligible as f64),
+        );
+    }
+    // Children hit by a disaster given emergency support in time (36).
+    for (c, relieved, affected) in
+        crate::benefits::relief_by_commune(store, province, commune, s, e).await?
+    {
+        acc.add(
+            &c,
+            "disaster_affected_children_relief_pct",
+            relieved as f64,
+            Some(affected as f64),
+        );
+    }
+    // Communes with a play or culture venue for children (55) and communes that issued
+    // their plan on time (60): one in every commune's denominator.
+    // Read for the whole province even when computing one commune, so that whether the
+    // indicator has values at all does not depend on which commune is recomputed.
+    let venues: BTreeMap<String, bool> =
+        crate::child_friendly::play_venues_by_commune(store, province, None, period.end().year())
+            .await?
+            .into_iter()
+            .collect();
+    let plans_on_time =
+        crate::plans::on_time_by_commune(store, province, commune, period, r).await?;
+    if !venues.is_empty() || plans_on_time.is_some() {
+        for u in crate::units::communes_of(store, province).await? {
+            if commune.is_some_and(|c| c != u.code) {
+                continue;
+            }
+            if !venues.is_empty() {
+                let has = venues.get(&u.code).copied().unwrap_or(false);
+                acc.add(
+                    &u.code,
+                    "communes_with_child_play_space_pct",
+                    f64::from(u8::from(has)),
+                    Some(1.0),
+                );
+            }
+        }
+    }
+    for (c, ok) in plans_on_time.unwrap_or_default() {
+        acc.add(
+            &c,
+            "communes_with_child_plan_pct",
+            f64::from(u8::from(ok)),
+            Some(1.0),
         );
     }
     // Drowning-risk sites with preventive measures (indicator 41).

@@ -911,3 +911,71 @@ pub async fn overdue_tasks(store: &Store, p: &Principal, today: Date) -> Result<
         .take(100)
         .collect())
 }
+
+/// Indicator 60, per commune of `province` (or one commune): whether the commune issued
+/// its own plan under a province plan of `period` that requires one, by that plan's
+/// deadline (or by `day` when it sets none). `None` when no such province plan exists
+/// (the indicator has no value then).
+pub async fn on_time_by_commune(
+    store: &Store,
+    province: &str,
+    commune: Option<&str>,
+    period: &Period,
+    day: Date,
+) -> Result<Option<Vec<(String, bool)>>> {
+    let parents = sqlx::query(
+        "SELECT id, period, sub_plans_due FROM plans WHERE province_code = $1 AND commune_code = '' \
+         AND parent_id IS NULL AND issued_on IS NOT NULL AND sub_plans_of LIKE '%communes%'",
+    )
+    .bind(province.to_owned())
+    .fetch_all(store.pool())
+    .await?;
+    let parents: Vec<(i64, Date)> = parents
+        .iter()
+        .filter(|r| {
+            Period::parse(&r.get::<String, _>("period"))
+                .is_some_and(|p| p.start() <= period.end() && period.start() <= p.end())
+        })
+        .map(|r| {
+            let due = r
+                .get::<Option<String>, _>("sub_plans_due")
+                .as_deref()
+                .and_then(parse_date)
+                .map_or(day, |d| d.min(day));
+            (r.get("id"), due)
+        })
+        .collect();
+    if parents.is_empty() {
+        return Ok(None);
+    }
+    let ids = parents
+        .iter()
+        .map(|(id, _)| id.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let subs = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT parent_id, unit_code, issued_on FROM plans WHERE parent_id IN ({ids}) AND issued_on IS NOT NULL"
+    )))
+    .fetch_all(store.pool())
+    .await?;
+    let mut out = Vec::new();
+    for c in units::communes_of(store, province).await? {
+        if commune.is_some_and(|x| x != c.code) {
+            continue;
+        }
+        let ok = subs.iter().any(|r| {
+            let parent: i64 = r.get("parent_id");
+            let due = parents
+                .iter()
+                .find(|(id, _)| *id == parent)
+                .map_or(day, |(_, d)| *d);
+            r.get::<String, _>("unit_code") == c.code
+                && r.get::<Option<String>, _>("issued_on")
+                    .as_deref()
+                    .and_then(parse_date)
+                    .is_some_and(|d| d <= due)
+        });
+        out.push((c.code.clone(), ok));
+    }
+    Ok(Some(out))
+}

@@ -54,6 +54,7 @@ struct Page {
     types: Vec<(&'static str, &'static str)>,
     current_type: String,
     evidence: String,
+    play_venue: bool,
     may_edit: bool,
     may_appraise: bool,
     error: Option<String>,
@@ -113,6 +114,7 @@ async fn view(
             && mine.is_some_and(|r| r.status == "self_assessed"),
         current_type: mine.map(|r| r.commune_type.clone()).unwrap_or_default(),
         evidence: mine.map(|r| r.evidence.clone()).unwrap_or_default(),
+        play_venue: mine.is_some_and(|r| r.play_venue),
         unit_code: unit.code.clone(),
         unit_name: unit.name.clone(),
         year,
@@ -187,6 +189,7 @@ async fn save(
         commune_type: get("commune_type"),
         points,
         evidence: get("evidence"),
+        play_venue: matches!(get("play_venue").as_str(), "1" | "on" | "true"),
     };
     match store_cf::self_assess(&st.store, &scoped, &unit, year, &input).await {
         Ok(_) => Ok(
