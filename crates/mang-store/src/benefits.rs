@@ -389,7 +389,7 @@ pub async fn coverage_by_commune(
     for (id, (c, f)) in &kids {
         let mine: Vec<&dom::Policy> = dom::policies()
             .iter()
-            .filter(|p| !p.groups.is_empty() && !dom::is_emergency(p))
+            .filter(|p| !dom::is_emergency(p))
             .filter(|p| dom::eligible(p, f).is_ok())
             .collect();
         if mine.is_empty() {

@@ -36,6 +36,7 @@ pub mod registry;
 pub mod report_docs;
 pub mod reports;
 pub mod scorecard;
+pub mod site_exchange;
 pub mod sites;
 mod sql;
 pub mod testing;

@@ -255,7 +255,7 @@ async fn import_form(m: MaybeUser) -> Result<Response, PageError> {
 }
 
 /// The uploaded file and the CSRF token from a multipart form.
-async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>, String), String> {
+pub(crate) async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>, String), String> {
     let (mut name, mut bytes, mut csrf) = (String::new(), Vec::new(), String::new());
     while let Some(field) = mp
         .next_field()

@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use mang_domain::access::{EditRegisters, ViewAggregates};
 use mang_store::StoreError;
+use mang_store::site_exchange::{self, SiteImport};
 use mang_store::sites::{self, InspectionRow, NewInspection, NewSite, SiteList, SiteRow};
 use serde::Deserialize;
 
@@ -24,6 +25,9 @@ pub fn routes() -> Router<AppState> {
         .route("/sites", get(list_page).post(create))
         .route("/sites/{id}", get(site_page))
         .route("/sites/{id}/inspections", post(inspect))
+        .route("/sites/export.xlsx", get(export))
+        .route("/sites/template.xlsx", get(template))
+        .route("/sites/import", post(import))
 }
 
 pub fn api_routes() -> Router<AppState> {
@@ -31,6 +35,8 @@ pub fn api_routes() -> Router<AppState> {
         .route("/units/{code}/risk-sites", get(api_list).post(api_create))
         .route("/risk-sites/{id}", get(api_get))
         .route("/risk-sites/{id}/inspections", post(api_inspect))
+        .route("/units/{code}/risk-sites/export", get(api_export))
+        .route("/units/{code}/risk-sites/import", post(api_import))
 }
 
 fn today() -> time::Date {
@@ -61,6 +67,7 @@ struct ListPage {
     risks: Vec<(&'static str, &'static str)>,
     measures: Vec<(&'static str, &'static str)>,
     error: Option<String>,
+    import: Option<SiteImport>,
 }
 
 async fn list_view(
@@ -68,6 +75,17 @@ async fn list_view(
     u: &SignedIn,
     code: &str,
     error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    list_view_with(st, u, code, error, None, status).await
+}
+
+async fn list_view_with(
+    st: &AppState,
+    u: &SignedIn,
+    code: &str,
+    error: Option<String>,
+    import: Option<SiteImport>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let p = principal(u);
@@ -152,6 +170,7 @@ async fn list_view(
         risks: options(RISKS, Risk::as_str, Risk::label_vi),
         measures: options(SITE_MEASURES, SiteMeasure::as_str, SiteMeasure::label_vi),
         error,
+        import,
     };
     Ok((status, render(&page)).into_response())
 }
@@ -335,4 +354,124 @@ pub(crate) async fn api_inspect(
     let scoped = u.session.principal.scoped::<EditRegisters>()?;
     sites::inspect(&st.store, &scoped, id, &input, today()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn export(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<UnitQuery>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let scoped = principal(&u)
+        .scoped::<ViewAggregates>()
+        .map_err(|_| denied(&u))?;
+    let code = crate::pages::unit_param(&u, Some(q.unit.trim()));
+    let unit = mang_store::units::get_scoped(&st.store, &scoped, &code)
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    let bytes = site_exchange::export(&st.store, &scoped, &unit)
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    Ok(crate::exchange::xlsx(
+        &format!("diem-nguy-co-{}.xlsx", unit.code),
+        bytes,
+    ))
+}
+
+async fn template(m: MaybeUser) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let bytes = site_exchange::template().map_err(|e| store_fail(&u, e))?;
+    Ok(crate::exchange::xlsx("mau-diem-nguy-co.xlsx", bytes))
+}
+
+async fn import(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<UnitQuery>,
+    mp: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let (name, bytes, csrf) = match crate::exchange::read_upload(mp).await {
+        Ok(x) => x,
+        Err(msg) => {
+            return list_view(
+                &st,
+                &u,
+                q.unit.trim(),
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    check_csrf(&u, &csrf)?;
+    let scoped = principal(&u)
+        .scoped::<EditRegisters>()
+        .map_err(|_| denied(&u))?;
+    let unit = mang_store::units::get(&st.store, q.unit.trim())
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    match site_exchange::import(&st.store, &scoped, &unit, &name, &bytes).await {
+        Ok(r) => {
+            let status = if r.errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            list_view_with(&st, &u, &unit.code, None, Some(r), status).await
+        }
+        Err(e @ StoreError::Invalid { .. }) => {
+            let msg = crate::registry_pages::fields_message(&e);
+            list_view(
+                &st,
+                &u,
+                &unit.code,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
+}
+
+/// A unit's active risk sites as .xlsx (the import template's columns). Audited.
+#[utoipa::path(get, path = "/api/v1/units/{code}/risk-sites/export", params(("code" = String, Path)),
+    responses((status = 200, description = "Tệp .xlsx"), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn api_export(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(code): Path<String>,
+) -> Result<Response, ApiError> {
+    let u = crate::api::require(m)?;
+    let scoped = u.session.principal.scoped::<ViewAggregates>()?;
+    let unit = mang_store::units::get_scoped(&st.store, &scoped, &code).await?;
+    let bytes = site_exchange::export(&st.store, &scoped, &unit).await?;
+    Ok(crate::exchange::xlsx(
+        &format!("diem-nguy-co-{}.xlsx", unit.code),
+        bytes,
+    ))
+}
+
+/// Import risk sites into a commune from .xlsx or .csv (field `file`); all rows or none.
+#[utoipa::path(post, path = "/api/v1/units/{code}/risk-sites/import", params(("code" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "Trường `file`: tệp .xlsx hoặc .csv theo mẫu"),
+    responses((status = 200, body = SiteImport), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn api_import(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    mp: axum::extract::Multipart,
+) -> Result<Json<SiteImport>, ApiError> {
+    let u = crate::api::require(m)?;
+    crate::api::check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<EditRegisters>()?;
+    let (name, bytes, _) = crate::exchange::read_upload(mp)
+        .await
+        .map_err(|msg| ApiError::bad_request("file", msg))?;
+    let unit = mang_store::units::get(&st.store, &code).await?;
+    Ok(Json(
+        site_exchange::import(&st.store, &scoped, &unit, &name, &bytes).await?,
+    ))
 }

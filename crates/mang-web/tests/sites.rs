@@ -155,3 +155,150 @@ async fn a_site_gets_a_fence_and_the_commune_progress_follows() {
         .await;
     assert_eq!(status, 403);
 }
+
+/// Import sites from a spreadsheet in the registry's conventions: every error by row and
+/// column and nothing written, then the corrected file imported in full; the export
+/// reads back; another commune's officer cannot import into this commune.
+#[tokio::test(flavor = "multi_thread")]
+async fn sites_import_all_or_nothing_and_export() {
+    let app = TestApp::spawn(20).await;
+    let a = app.demo_commune("xa").await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM risk_sites")
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap()
+    };
+    let before = count().await;
+    let file = |rows: Vec<Vec<&str>>| {
+        mang_docs::write_xlsx(&[mang_docs::SheetOut {
+            name: mang_store::site_exchange::SHEET.into(),
+            headers: mang_store::site_exchange::HEADERS
+                .iter()
+                .map(|h| (*h).to_owned())
+                .collect(),
+            rows: rows
+                .into_iter()
+                .map(|r| r.into_iter().map(str::to_owned).collect())
+                .collect(),
+            lists: Vec::new(),
+            widths: Vec::new(),
+        }])
+        .unwrap()
+    };
+    let upload = |bytes: Vec<u8>, user: &'static str, unit: String| {
+        let app = &app;
+        async move {
+            let api = app.api_for_demo(user).await;
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("diem.xlsx"),
+            );
+            let r = api
+                .client
+                .post(app.url(&format!("/api/v1/units/{unit}/risk-sites/import")))
+                .bearer_auth(&api.token)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let bad = file(vec![
+        vec![
+            "",
+            "Ao nhà văn hóa",
+            "Ao",
+            "Cao",
+            "20,86",
+            "106,68",
+            "Rào chắn; Biển cảnh báo",
+            "",
+            "",
+        ],
+        vec![
+            "",
+            "Hố vôi công trình",
+            "Hố sâu",
+            "Cao",
+            "abc",
+            "106,68",
+            "Lưới",
+            "",
+            "",
+        ],
+    ]);
+    let (status, body) = upload(bad, "xa", a.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let r: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(r["added"], 0);
+    let errors = r["errors"].as_array().unwrap();
+    let at = |col: &str| errors.iter().find(|e| e["row"] == 3 && e["column"] == col);
+    assert!(
+        at("C").is_some(),
+        "the unknown type is reported in C3: {body}"
+    );
+    assert!(
+        at("E").is_some(),
+        "the bad latitude is reported in E3: {body}"
+    );
+    assert!(
+        at("G").unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .contains("Lưới")
+    );
+    assert_eq!(count().await, before, "nothing written");
+
+    let good = file(vec![
+        vec![
+            "",
+            "Ao nhà văn hóa",
+            "Ao",
+            "Cao",
+            "20,86",
+            "106,68",
+            "Rào chắn; Biển cảnh báo",
+            "",
+            "",
+        ],
+        vec![
+            "",
+            "Kênh tưới tiêu",
+            "canal",
+            "medium",
+            "20.861",
+            "106.681",
+            "",
+            "",
+            "Chưa có rào",
+        ],
+    ]);
+    let (status, body) = upload(good.clone(), "xa", a.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"added\":2"), "{body}");
+    assert_eq!(count().await, before + 2);
+    // Another commune's officer: not found.
+    let (status, _) = upload(good, "xa2", a.clone()).await;
+    assert_eq!(status, 404);
+
+    let xa = app.browser("xa", DEMO_PASSWORD).await;
+    let r = xa
+        .client
+        .get(app.url(&format!("/sites/export.xlsx?unit={a}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let tables = mang_docs::read_bytes("x.xlsx", &r.bytes().await.unwrap()).unwrap();
+    let rows = &tables[0].rows;
+    assert!(
+        rows.iter()
+            .any(|r| r[1] == "Kênh tưới tiêu" && r[2] == "Kênh, mương")
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r[1] == "Ao nhà văn hóa" && r[6].contains("Rào chắn"))
+    );
+}

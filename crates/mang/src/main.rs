@@ -700,6 +700,15 @@ async fn run_demo(
         if acts > 0 {
             println!("Hoạt động mẫu: {acts} hoạt động, {facs} cơ sở chăm sóc trẻ em.");
         }
+        let (assessments, payments) =
+            mang_store::demo_sites::run_assessments_and_payments(&store, province, seed, as_of)
+                .await?;
+        if assessments + payments > 0 {
+            println!(
+                "Xã phù hợp với trẻ em và trợ giúp mẫu: {assessments} lượt tự đánh giá, {} lần chi trả.",
+                mang_domain::vi::number(payments as i64)
+            );
+        }
     }
     if health {
         let t = Instant::now();
