@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use mang_domain::access::{EditRegisters, ViewAggregates};
 use mang_store::StoreError;
-use mang_store::site_exchange::{self, SiteImport};
+use mang_store::register_exchange::{self as site_exchange, RegisterImport};
 use mang_store::sites::{self, InspectionRow, NewInspection, NewSite, SiteList, SiteRow};
 use serde::Deserialize;
 
@@ -67,7 +67,7 @@ struct ListPage {
     risks: Vec<(&'static str, &'static str)>,
     measures: Vec<(&'static str, &'static str)>,
     error: Option<String>,
-    import: Option<SiteImport>,
+    import: Option<RegisterImport>,
 }
 
 async fn list_view(
@@ -85,7 +85,7 @@ async fn list_view_with(
     u: &SignedIn,
     code: &str,
     error: Option<String>,
-    import: Option<SiteImport>,
+    import: Option<RegisterImport>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let p = principal(u);
@@ -369,7 +369,7 @@ async fn export(
     let unit = mang_store::units::get_scoped(&st.store, &scoped, &code)
         .await
         .map_err(|e| store_fail(&u, e))?;
-    let bytes = site_exchange::export(&st.store, &scoped, &unit)
+    let bytes = site_exchange::export_sites(&st.store, &scoped, &unit)
         .await
         .map_err(|e| store_fail(&u, e))?;
     Ok(crate::exchange::xlsx(
@@ -380,7 +380,7 @@ async fn export(
 
 async fn template(m: MaybeUser) -> Result<Response, PageError> {
     let u = require(m)?;
-    let bytes = site_exchange::template().map_err(|e| store_fail(&u, e))?;
+    let bytes = site_exchange::sites_template().map_err(|e| store_fail(&u, e))?;
     Ok(crate::exchange::xlsx("mau-diem-nguy-co.xlsx", bytes))
 }
 
@@ -411,7 +411,7 @@ async fn import(
     let unit = mang_store::units::get(&st.store, q.unit.trim())
         .await
         .map_err(|e| store_fail(&u, e))?;
-    match site_exchange::import(&st.store, &scoped, &unit, &name, &bytes).await {
+    match site_exchange::import_sites(&st.store, &scoped, &unit, &name, &bytes).await {
         Ok(r) => {
             let status = if r.errors.is_empty() {
                 StatusCode::OK
@@ -446,7 +446,7 @@ pub(crate) async fn api_export(
     let u = crate::api::require(m)?;
     let scoped = u.session.principal.scoped::<ViewAggregates>()?;
     let unit = mang_store::units::get_scoped(&st.store, &scoped, &code).await?;
-    let bytes = site_exchange::export(&st.store, &scoped, &unit).await?;
+    let bytes = site_exchange::export_sites(&st.store, &scoped, &unit).await?;
     Ok(crate::exchange::xlsx(
         &format!("diem-nguy-co-{}.xlsx", unit.code),
         bytes,
@@ -456,14 +456,14 @@ pub(crate) async fn api_export(
 /// Import risk sites into a commune from .xlsx or .csv (field `file`); all rows or none.
 #[utoipa::path(post, path = "/api/v1/units/{code}/risk-sites/import", params(("code" = String, Path)),
     request_body(content_type = "multipart/form-data", description = "Trường `file`: tệp .xlsx hoặc .csv theo mẫu"),
-    responses((status = 200, body = SiteImport), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 200, body = RegisterImport), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub(crate) async fn api_import(
     State(st): State<AppState>,
     m: MaybeUser,
     headers: HeaderMap,
     Path(code): Path<String>,
     mp: axum::extract::Multipart,
-) -> Result<Json<SiteImport>, ApiError> {
+) -> Result<Json<RegisterImport>, ApiError> {
     let u = crate::api::require(m)?;
     crate::api::check_csrf(&u, &headers)?;
     let scoped = u.session.principal.scoped::<EditRegisters>()?;
@@ -472,6 +472,6 @@ pub(crate) async fn api_import(
         .map_err(|msg| ApiError::bad_request("file", msg))?;
     let unit = mang_store::units::get(&st.store, &code).await?;
     Ok(Json(
-        site_exchange::import(&st.store, &scoped, &unit, &name, &bytes).await?,
+        site_exchange::import_sites(&st.store, &scoped, &unit, &name, &bytes).await?,
     ))
 }

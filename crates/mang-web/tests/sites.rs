@@ -172,8 +172,8 @@ async fn sites_import_all_or_nothing_and_export() {
     let before = count().await;
     let file = |rows: Vec<Vec<&str>>| {
         mang_docs::write_xlsx(&[mang_docs::SheetOut {
-            name: mang_store::site_exchange::SHEET.into(),
-            headers: mang_store::site_exchange::HEADERS
+            name: mang_store::register_exchange::SITE_SHEET.into(),
+            headers: mang_store::register_exchange::SITE_HEADERS
                 .iter()
                 .map(|h| (*h).to_owned())
                 .collect(),

@@ -1,0 +1,626 @@
+//! The registers without personal data to and from spreadsheets — drowning-risk sites and
+//! activities — in the registry's conventions (`docs/registry-import-format.md`): a header
+//! row in Vietnamese (columns in any order, matched without diacritics), coded columns
+//! with drop-down lists taking the label or the code, dates and decimals as Vietnamese
+//! write them, every error reported by sheet, row, column and value, and nothing written
+//! when any row is wrong. One audit entry per import or export.
+
+use crate::audit::{self, Actor};
+use crate::import::RowError;
+use crate::units::Unit;
+use crate::{Result, Store, StoreError, now_text};
+use mang_docs::SheetOut;
+use mang_domain::access::{EditRegisters, Scoped, ViewAggregates};
+use mang_domain::import::column_letter;
+use mang_domain::sites::{self, RISKS, SITE_KINDS, SITE_MEASURES, SiteMeasure};
+use mang_domain::text::fold;
+use serde::Serialize;
+use sqlx::Row;
+
+/// The site columns, in order. "Mã xã" is filled on export and checked on import.
+pub const SITE_HEADERS: [&str; 9] = [
+    "Mã xã",
+    "Tên địa điểm",
+    "Loại",
+    "Mức độ nguy cơ",
+    "Vĩ độ",
+    "Kinh độ",
+    "Biện pháp phòng ngừa",
+    "Thôn, tổ dân phố",
+    "Ghi chú",
+];
+
+/// The sheet name of the sites' export and template.
+pub const SITE_SHEET: &str = "Điểm nguy cơ";
+
+fn site_sheet(rows: Vec<Vec<String>>) -> SheetOut {
+    SheetOut {
+        name: SITE_SHEET.into(),
+        headers: SITE_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
+        rows,
+        lists: vec![
+            (
+                2,
+                SITE_KINDS.iter().map(|k| k.label_vi().to_owned()).collect(),
+            ),
+            (3, RISKS.iter().map(|k| k.label_vi().to_owned()).collect()),
+        ],
+        widths: vec![10.0, 36.0, 16.0, 16.0, 12.0, 12.0, 40.0, 24.0, 30.0],
+    }
+}
+
+fn decimal(v: f64) -> String {
+    format!("{v:.6}").replace('.', ",")
+}
+
+fn xlsx(sheet: SheetOut) -> Result<Vec<u8>> {
+    mang_docs::write_xlsx(&[sheet]).map_err(|e| StoreError::Invalid {
+        field: "file",
+        message: e.to_string(),
+    })
+}
+
+/// The empty sites template (.xlsx): headers, drop-down lists for type and risk.
+pub fn sites_template() -> Result<Vec<u8>> {
+    xlsx(site_sheet(Vec::new()))
+}
+
+/// The active sites of a unit (a commune, or every commune of a province) as .xlsx.
+pub async fn export_sites(
+    store: &Store,
+    scoped: &Scoped<ViewAggregates>,
+    unit: &Unit,
+) -> Result<Vec<u8>> {
+    let path = unit.path();
+    let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
+    let rows = sqlx::query(
+        "SELECT s.commune_code, s.name, s.kind, s.risk, s.lat, s.lon, s.measures, v.name AS village, s.note \
+         FROM risk_sites s LEFT JOIN admin_units v ON v.code = s.village_code \
+         WHERE s.province_code = $1 AND ($2 = '' OR s.commune_code = $2) AND s.status = 'active' \
+         ORDER BY s.commune_code, s.id",
+    )
+    .bind(path.province.clone().unwrap_or_default())
+    .bind(path.commune.clone().unwrap_or_default())
+    .fetch_all(store.pool())
+    .await?;
+    let out: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let kind: String = r.get("kind");
+            let risk: String = r.get("risk");
+            let measures: String = r.get("measures");
+            vec![
+                r.get("commune_code"),
+                r.get("name"),
+                sites::SiteKind::parse(&kind).map_or(kind.clone(), |k| k.label_vi().into()),
+                sites::Risk::parse(&risk).map_or(risk.clone(), |k| k.label_vi().into()),
+                decimal(r.get("lat")),
+                decimal(r.get("lon")),
+                measures
+                    .split(',')
+                    .filter_map(SiteMeasure::parse)
+                    .map(|m| m.label_vi())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                r.get::<Option<String>, _>("village").unwrap_or_default(),
+                r.get("note"),
+            ]
+        })
+        .collect();
+    let bytes = xlsx(site_sheet(out))?;
+    audit_export(store, &grant, "risk_site", &unit.code, rows.len()).await?;
+    Ok(bytes)
+}
+
+async fn audit_export(
+    store: &Store,
+    grant: &mang_domain::access::Grant<ViewAggregates>,
+    entity: &str,
+    unit: &str,
+    rows: usize,
+) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    audit::append(
+        &mut tx,
+        &Actor::from(grant.actor()),
+        grant.path(),
+        "export",
+        entity,
+        unit,
+        serde_json::json!({ "rows": rows }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct RegisterImport {
+    /// Rows added (0 when any row has an error).
+    pub added: usize,
+    pub errors: Vec<RowError>,
+}
+
+/// An uploaded sheet with its columns found by header.
+struct Input {
+    tables: Vec<mang_docs::Table>,
+    at: usize,
+    cols: Vec<Option<usize>>,
+}
+
+impl Input {
+    /// Read the file; the sheet named `sheet` (or the first); the columns of `headers` by
+    /// folded name. `Err(errors)` when a `required` column (index into `headers`) is missing
+    /// or the sheet is empty.
+    fn open(
+        file_name: &str,
+        bytes: &[u8],
+        sheet: &str,
+        headers: &[&str],
+        required: &[usize],
+    ) -> Result<std::result::Result<Input, Vec<RowError>>> {
+        let tables = mang_docs::read_bytes(file_name, bytes).map_err(|e| StoreError::Invalid {
+            field: "file",
+            message: e.to_string(),
+        })?;
+        let at = tables
+            .iter()
+            .position(|t| t.name == sheet)
+            .or_else(|| (!tables.is_empty()).then_some(0))
+            .ok_or_else(|| StoreError::Invalid {
+                field: "file",
+                message: format!("tệp {file_name} không có trang tính nào"),
+            })?;
+        let mut input = Input {
+            tables,
+            at,
+            cols: Vec::new(),
+        };
+        let Some(header) = input.table().rows.first().cloned() else {
+            return Ok(Err(vec![input.error(
+                1,
+                None,
+                "",
+                "Trang tính trống: thiếu dòng tiêu đề".into(),
+            )]));
+        };
+        input.cols = headers
+            .iter()
+            .map(|h| header.iter().position(|x| fold(x) == fold(h)))
+            .collect();
+        let missing: Vec<RowError> = required
+            .iter()
+            .filter(|i| input.cols[**i].is_none())
+            .map(|i| {
+                input.error(
+                    1,
+                    None,
+                    "",
+                    format!("Thiếu cột «{}» (xem tệp mẫu)", headers[*i]),
+                )
+            })
+            .collect();
+        Ok(if missing.is_empty() {
+            Ok(input)
+        } else {
+            Err(missing)
+        })
+    }
+
+    fn table(&self) -> &mang_docs::Table {
+        &self.tables[self.at]
+    }
+
+    fn error(&self, row: usize, col: Option<usize>, value: &str, message: String) -> RowError {
+        let t = self.table();
+        RowError {
+            sheet: t.name.clone(),
+            row,
+            column: col.map(column_letter).unwrap_or_default(),
+            field: col
+                .and_then(|c| t.rows.first().and_then(|h| h.get(c)).cloned())
+                .unwrap_or_default(),
+            value: value.to_owned(),
+            message,
+        }
+    }
+
+    /// The trimmed cell of column `i` (of the headers) in `row`.
+    fn cell(&self, row: &[String], i: usize) -> String {
+        self.cols[i]
+            .and_then(|c| row.get(c))
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// Import sites into a commune from an .xlsx or .csv (the template's columns, any order).
+/// Every row is checked first; any error and nothing is written.
+pub async fn import_sites(
+    store: &Store,
+    scoped: &Scoped<EditRegisters>,
+    commune: &Unit,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<RegisterImport> {
+    let path = commune.path();
+    if path.commune.is_none() || path.village.is_some() {
+        return Err(StoreError::Invalid {
+            field: "unit",
+            message: "Chọn xã, phường để nhập điểm nguy cơ".into(),
+        });
+    }
+    let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
+    let input = match Input::open(
+        file_name,
+        bytes,
+        SITE_SHEET,
+        &SITE_HEADERS,
+        &[1, 2, 3, 4, 5],
+    )? {
+        Ok(i) => i,
+        Err(errors) => return Ok(RegisterImport { added: 0, errors }),
+    };
+    let table = input.table();
+    let cols = input.cols.clone();
+    let mut errors = Vec::new();
+    let error = |row: usize, col: Option<usize>, value: &str, message: String| {
+        input.error(row, col, value, message)
+    };
+    let villages = crate::units::villages_of(store, &commune.code).await?;
+    let cell = |row: &Vec<String>, i: usize| input.cell(row, i);
+    let field_col = |field: &str| -> Option<usize> {
+        match field {
+            "name" => cols[1],
+            "kind" => cols[2],
+            "risk" => cols[3],
+            "lat" => cols[4],
+            "lon" => cols[5],
+            "measures" => cols[6],
+            _ => cols[8],
+        }
+    };
+    let mut good = Vec::new();
+    for (n, row) in table.rows.iter().enumerate().skip(1) {
+        let line = n + 1;
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let code = cell(row, 0);
+        if !code.is_empty() && code != commune.code {
+            errors.push(error(
+                line,
+                cols[0],
+                &code,
+                format!(
+                    "Địa điểm thuộc xã mã {code}, không phải {} ({})",
+                    commune.name, commune.code
+                ),
+            ));
+            continue;
+        }
+        let raw_measures = cell(row, 6);
+        let mut measures = Vec::new();
+        let mut bad_measure = false;
+        for m in raw_measures
+            .split([',', ';'])
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+        {
+            match SiteMeasure::parse(m) {
+                Some(x) => measures.push(x.as_str().to_owned()),
+                None => {
+                    bad_measure = true;
+                    errors.push(error(
+                        line,
+                        cols[6],
+                        m,
+                        format!(
+                            "Biện pháp «{m}» không có trong danh mục ({})",
+                            SITE_MEASURES
+                                .iter()
+                                .map(|x| x.label_vi())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        let village_text = cell(row, 7);
+        let village = if village_text.is_empty() {
+            None
+        } else {
+            match villages.iter().find(|v| {
+                v.code == village_text
+                    || fold(&v.name) == fold(&village_text)
+                    || fold(&v.name).ends_with(&format!(" {}", fold(&village_text)))
+            }) {
+                Some(v) => Some(v.code.clone()),
+                None => {
+                    errors.push(error(
+                        line,
+                        cols[7],
+                        &village_text,
+                        format!(
+                            "{} không có thôn, tổ dân phố «{village_text}»",
+                            commune.name
+                        ),
+                    ));
+                    continue;
+                }
+            }
+        };
+        let checked = sites::check_site(&sites::RawSite {
+            name: cell(row, 1),
+            kind: cell(row, 2),
+            risk: cell(row, 3),
+            lat: cell(row, 4),
+            lon: cell(row, 5),
+            measures,
+            note: cell(row, 8),
+        });
+        match checked {
+            Ok(s) if !bad_measure => good.push((s, village)),
+            Ok(_) => {}
+            Err(fields) => {
+                for f in fields {
+                    let col = field_col(f.field);
+                    let value = col.and_then(|c| row.get(c)).cloned().unwrap_or_default();
+                    errors.push(error(line, col, &value, f.message));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(RegisterImport { added: 0, errors });
+    }
+    let mut tx = store.begin_write().await?;
+    let now = now_text();
+    for (s, village) in &good {
+        sqlx::query(
+            "INSERT INTO risk_sites (province_code, commune_code, village_code, name, kind, risk, lat, lon, \
+             measures, note, status, version, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', 1, $11, $12, $12)",
+        )
+        .bind(path.province.clone())
+        .bind(path.commune.clone())
+        .bind(village.clone())
+        .bind(s.name.clone())
+        .bind(s.kind.as_str())
+        .bind(s.risk.as_str())
+        .bind(s.lat)
+        .bind(s.lon)
+        .bind(
+            s.measures
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+        .bind(s.note.clone())
+        .bind(grant.actor().username.clone())
+        .bind(now.clone())
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        &Actor::from(grant.actor()),
+        grant.path(),
+        "import",
+        "risk_site",
+        &commune.code,
+        serde_json::json!({ "file": file_name, "added": good.len() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(RegisterImport {
+        added: good.len(),
+        errors,
+    })
+}
+
+/// The activity columns, in order.
+pub const ACTIVITY_HEADERS: [&str; 9] = [
+    "Mã xã",
+    "Loại hoạt động",
+    "Tên hoạt động",
+    "Ngày",
+    "Số trẻ em tham gia",
+    "Trẻ từ 7 tuổi được hỏi ý kiến",
+    "Trẻ từ 11 tuổi tham gia mô hình",
+    "Người lớn tham gia",
+    "Ghi chú",
+];
+
+/// The sheet name of the activities' export and template.
+pub const ACTIVITY_SHEET: &str = "Hoạt động";
+
+fn activity_sheet(rows: Vec<Vec<String>>) -> SheetOut {
+    use mang_domain::activities::ACTIVITY_KINDS;
+    SheetOut {
+        name: ACTIVITY_SHEET.into(),
+        headers: ACTIVITY_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
+        rows,
+        lists: vec![(
+            1,
+            ACTIVITY_KINDS
+                .iter()
+                .map(|k| k.label_vi().to_owned())
+                .collect(),
+        )],
+        widths: vec![10.0, 28.0, 40.0, 12.0, 14.0, 16.0, 16.0, 14.0, 30.0],
+    }
+}
+
+/// The empty activities template (.xlsx).
+pub fn activities_template() -> Result<Vec<u8>> {
+    xlsx(activity_sheet(Vec::new()))
+}
+
+/// The activities of a unit (a commune, or every commune of a province) as .xlsx.
+pub async fn export_activities(
+    store: &Store,
+    scoped: &Scoped<ViewAggregates>,
+    unit: &Unit,
+) -> Result<Vec<u8>> {
+    let path = unit.path();
+    let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
+    let rows = sqlx::query(
+        "SELECT commune_code, kind, title, held_on, children, children_7plus_consulted, \
+         children_11plus_in_models, adults, note FROM activities \
+         WHERE province_code = $1 AND ($2 = '' OR commune_code = $2) ORDER BY commune_code, held_on, id",
+    )
+    .bind(path.province.clone().unwrap_or_default())
+    .bind(path.commune.clone().unwrap_or_default())
+    .fetch_all(store.pool())
+    .await?;
+    let n = |r: &sqlx::any::AnyRow, c: &str| r.get::<i64, _>(c).to_string();
+    let out: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let kind: String = r.get("kind");
+            vec![
+                r.get("commune_code"),
+                mang_domain::activities::ActivityKind::parse(&kind)
+                    .map_or(kind.clone(), |k| k.label_vi().into()),
+                r.get("title"),
+                mang_domain::vi::iso_date(&r.get::<String, _>("held_on")),
+                n(r, "children"),
+                n(r, "children_7plus_consulted"),
+                n(r, "children_11plus_in_models"),
+                n(r, "adults"),
+                r.get::<Option<String>, _>("note").unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let bytes = xlsx(activity_sheet(out))?;
+    audit_export(store, &grant, "activity", &unit.code, rows.len()).await?;
+    Ok(bytes)
+}
+
+/// Import activities into a commune (all rows or none).
+pub async fn import_activities(
+    store: &Store,
+    scoped: &Scoped<EditRegisters>,
+    commune: &Unit,
+    file_name: &str,
+    bytes: &[u8],
+    today: time::Date,
+) -> Result<RegisterImport> {
+    let path = commune.path();
+    if path.commune.is_none() || path.village.is_some() {
+        return Err(StoreError::Invalid {
+            field: "unit",
+            message: "Chọn xã, phường để nhập hoạt động".into(),
+        });
+    }
+    let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
+    let input = match Input::open(
+        file_name,
+        bytes,
+        ACTIVITY_SHEET,
+        &ACTIVITY_HEADERS,
+        &[1, 2, 3, 4],
+    )? {
+        Ok(i) => i,
+        Err(errors) => return Ok(RegisterImport { added: 0, errors }),
+    };
+    let field_col = |field: &str| -> Option<usize> {
+        let i = match field {
+            "kind" => 1,
+            "title" => 2,
+            "date" => 3,
+            "children" => 4,
+            "children_7plus_consulted" => 5,
+            "children_11plus_in_models" => 6,
+            "adults" => 7,
+            _ => 8,
+        };
+        input.cols[i]
+    };
+    let mut errors = Vec::new();
+    let mut good = Vec::new();
+    for (n, row) in input.table().rows.iter().enumerate().skip(1) {
+        let line = n + 1;
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let code = input.cell(row, 0);
+        if !code.is_empty() && code != commune.code {
+            errors.push(input.error(
+                line,
+                input.cols[0],
+                &code,
+                format!(
+                    "Hoạt động thuộc xã mã {code}, không phải {} ({})",
+                    commune.name, commune.code
+                ),
+            ));
+            continue;
+        }
+        let raw = mang_domain::activities::RawActivity {
+            kind: input.cell(row, 1),
+            title: input.cell(row, 2),
+            date: input.cell(row, 3),
+            children: input.cell(row, 4),
+            children_7plus_consulted: input.cell(row, 5),
+            children_11plus_in_models: input.cell(row, 6),
+            adults: input.cell(row, 7),
+            note: input.cell(row, 8),
+        };
+        match mang_domain::activities::check(&raw, today) {
+            Ok(a) => good.push(a),
+            Err(fields) => {
+                for f in fields {
+                    let col = field_col(f.field);
+                    let value = col.and_then(|c| row.get(c)).cloned().unwrap_or_default();
+                    errors.push(input.error(line, col, &value, f.message));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(RegisterImport { added: 0, errors });
+    }
+    let mut tx = store.begin_write().await?;
+    let now = now_text();
+    for a in &good {
+        sqlx::query(
+            "INSERT INTO activities (province_code, commune_code, kind, title, held_on, children, \
+             children_7plus_consulted, children_11plus_in_models, adults, note, recorded_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(path.province.clone())
+        .bind(path.commune.clone())
+        .bind(a.kind.as_str())
+        .bind(a.title.clone())
+        .bind(a.date.to_string())
+        .bind(a.children)
+        .bind(a.children_7plus_consulted)
+        .bind(a.children_11plus_in_models)
+        .bind(a.adults)
+        .bind(a.note.clone())
+        .bind(grant.actor().username.clone())
+        .bind(now.clone())
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        &Actor::from(grant.actor()),
+        grant.path(),
+        "import",
+        "activity",
+        &commune.code,
+        serde_json::json!({ "file": file_name, "added": good.len() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(RegisterImport {
+        added: good.len(),
+        errors,
+    })
+}
