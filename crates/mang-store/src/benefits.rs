@@ -233,19 +233,22 @@ pub async fn reconcile(
     Ok(out)
 }
 
-/// Record a payment to a child in the caller's scope (eligible or not: the
-/// reconciliation shows what does not fit).
-pub async fn record(
-    store: &Store,
-    scoped: &Scoped<RecordPayments>,
+/// A payment's policy, month (`yyyy-mm`), amount and day, checked (`month` also takes
+/// `mm/yyyy`).
+pub(crate) fn check_payment(
     input: &NewPayment,
     today: Date,
-) -> Result<i64> {
+) -> Result<(&'static dom::Policy, String, i64, Date)> {
     let p = dom::policy(input.policy.trim()).ok_or(StoreError::Invalid {
         field: "policy",
         message: "Chọn chính sách".into(),
     })?;
-    let (_, last) = month_bounds(&input.month).ok_or_else(bad_month)?;
+    let raw_month = input.month.trim();
+    let raw_month = match raw_month.split_once('/') {
+        Some((m, y)) => format!("{y}-{m}"),
+        None => raw_month.to_owned(),
+    };
+    let (_, last) = month_bounds(&raw_month).ok_or_else(bad_month)?;
     let month = format!("{:04}-{:02}", last.year(), u8::from(last.month()));
     let amount: i64 = if input.amount.trim().is_empty() {
         p.amount
@@ -272,6 +275,18 @@ pub async fn record(
                 message: "Ngày chi không hợp lệ (dạng dd/mm/yyyy, không ở tương lai)".into(),
             })?
     };
+    Ok((p, month, amount, paid_on))
+}
+
+/// Record a payment to a child in the caller's scope (eligible or not: the
+/// reconciliation shows what does not fit).
+pub async fn record(
+    store: &Store,
+    scoped: &Scoped<RecordPayments>,
+    input: &NewPayment,
+    today: Date,
+) -> Result<i64> {
+    let (p, month, amount, paid_on) = check_payment(input, today)?;
     let mut tx = store.begin_write().await?;
     let row = sqlx::query(
         "SELECT province_code, commune_code, village_code FROM children WHERE id = $1 AND status <> 'merged'",

@@ -624,3 +624,245 @@ pub async fn import_activities(
         errors,
     })
 }
+
+/// The payment columns, in order. A payment names its child by "Mã trẻ" (Măng's id) or by
+/// personal ID number; "Họ và tên", when given, must match the child's name.
+pub const PAYMENT_HEADERS: [&str; 7] = [
+    "Mã trẻ",
+    "Số định danh cá nhân",
+    "Họ và tên",
+    "Chính sách",
+    "Tháng",
+    "Số tiền (đồng)",
+    "Ngày chi trả",
+];
+
+/// The sheet name of the payments' export and template.
+pub const PAYMENT_SHEET: &str = "Chi trả";
+
+fn payment_sheet(rows: Vec<Vec<String>>) -> SheetOut {
+    SheetOut {
+        name: PAYMENT_SHEET.into(),
+        headers: PAYMENT_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
+        rows,
+        lists: vec![(
+            3,
+            mang_domain::benefits::policies()
+                .iter()
+                .map(|p| p.code.clone())
+                .collect(),
+        )],
+        widths: vec![10.0, 16.0, 28.0, 28.0, 10.0, 14.0, 14.0],
+    }
+}
+
+/// The empty payments template (.xlsx).
+pub fn payments_template() -> Result<Vec<u8>> {
+    xlsx(payment_sheet(Vec::new()))
+}
+
+/// A commune's payments (with the children's names: personal data, so only for the roles
+/// that may export it; recorded in the audit log).
+pub async fn export_payments(
+    store: &Store,
+    scoped: &Scoped<mang_domain::access::ExportPersonalData>,
+    commune: &Unit,
+) -> Result<Vec<u8>> {
+    let path = commune.path();
+    let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
+    let rows = sqlx::query(
+        "SELECT b.child_id, c.personal_id, c.full_name, b.policy, b.month, b.amount, b.paid_on \
+         FROM benefit_payments b JOIN children c ON c.id = b.child_id \
+         WHERE b.province_code = $1 AND ($2 = '' OR b.commune_code = $2) ORDER BY b.month, b.id",
+    )
+    .bind(path.province.clone().unwrap_or_default())
+    .bind(path.commune.clone().unwrap_or_default())
+    .fetch_all(store.pool())
+    .await?;
+    let out: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let month: String = r.get("month");
+            vec![
+                r.get::<i64, _>("child_id").to_string(),
+                r.get::<Option<String>, _>("personal_id")
+                    .unwrap_or_default(),
+                r.get("full_name"),
+                r.get("policy"),
+                month
+                    .split_once('-')
+                    .map_or(month.clone(), |(y, m)| format!("{m}/{y}")),
+                r.get::<i64, _>("amount").to_string(),
+                mang_domain::vi::iso_date(&r.get::<String, _>("paid_on")),
+            ]
+        })
+        .collect();
+    let bytes = xlsx(payment_sheet(out))?;
+    let mut tx = store.begin_write().await?;
+    audit::append(
+        &mut tx,
+        &Actor::from(grant.actor()),
+        grant.path(),
+        "export",
+        "benefit_payment",
+        &commune.code,
+        serde_json::json!({ "rows": rows.len(), "personal_data": true }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(bytes)
+}
+
+/// Import a commune's payment list (all rows or none). Each row's child must be in the
+/// commune; the policy by code or name; the amount defaults to the policy's.
+pub async fn import_payments(
+    store: &Store,
+    scoped: &Scoped<mang_domain::access::RecordPayments>,
+    commune: &Unit,
+    file_name: &str,
+    bytes: &[u8],
+    today: time::Date,
+) -> Result<RegisterImport> {
+    let path = commune.path();
+    if path.commune.is_none() || path.village.is_some() {
+        return Err(StoreError::Invalid {
+            field: "unit",
+            message: "Chọn xã, phường để nhập danh sách chi trả".into(),
+        });
+    }
+    let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
+    let input = match Input::open(file_name, bytes, PAYMENT_SHEET, &PAYMENT_HEADERS, &[3, 4])? {
+        Ok(i) => i,
+        Err(errors) => return Ok(RegisterImport { added: 0, errors }),
+    };
+    if input.cols[0].is_none() && input.cols[1].is_none() {
+        return Ok(RegisterImport {
+            added: 0,
+            errors: vec![input.error(
+                1,
+                None,
+                "",
+                "Cần cột «Mã trẻ» hoặc «Số định danh cá nhân» để biết chi cho trẻ nào".into(),
+            )],
+        });
+    }
+    // The commune's children, by id and by personal ID.
+    let kids = sqlx::query(
+        "SELECT id, personal_id, full_name, village_code FROM children WHERE commune_code = $1 AND status <> 'merged'",
+    )
+    .bind(commune.code.clone())
+    .fetch_all(store.pool())
+    .await?;
+    let find = |id: &str, pid: &str| {
+        kids.iter().find(|r| {
+            (!id.is_empty() && r.get::<i64, _>("id").to_string() == id)
+                || (id.is_empty()
+                    && !pid.is_empty()
+                    && r.get::<Option<String>, _>("personal_id").as_deref() == Some(pid))
+        })
+    };
+    let mut errors = Vec::new();
+    let mut good = Vec::new();
+    for (n, row) in input.table().rows.iter().enumerate().skip(1) {
+        let line = n + 1;
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let (id, pid, name) = (input.cell(row, 0), input.cell(row, 1), input.cell(row, 2));
+        let Some(kid) = find(&id, &pid) else {
+            let (col, value) = if id.is_empty() { (1, &pid) } else { (0, &id) };
+            errors.push(input.error(
+                line,
+                input.cols[col],
+                value,
+                format!("Không có trẻ này trong sổ theo dõi của {}", commune.name),
+            ));
+            continue;
+        };
+        let full: String = kid.get("full_name");
+        if !name.is_empty() && fold(&name) != fold(&full) {
+            errors.push(input.error(
+                line,
+                input.cols[2],
+                &name,
+                format!(
+                    "Họ tên không khớp với trẻ mã {} trong sổ ({full})",
+                    kid.get::<i64, _>("id")
+                ),
+            ));
+            continue;
+        }
+        let policy_text = input.cell(row, 3);
+        let policy = mang_domain::benefits::policies()
+            .iter()
+            .find(|p| p.code == policy_text || fold(&p.name) == fold(&policy_text))
+            .map(|p| p.code.clone())
+            .unwrap_or(policy_text.clone());
+        let payment = crate::benefits::NewPayment {
+            child_id: kid.get("id"),
+            policy,
+            month: input.cell(row, 4),
+            amount: input.cell(row, 5),
+            paid_on: input.cell(row, 6),
+        };
+        match crate::benefits::check_payment(&payment, today) {
+            Ok((p, month, amount, paid_on)) => good.push((
+                payment.child_id,
+                kid.get::<Option<String>, _>("village_code"),
+                p.code.clone(),
+                month,
+                amount,
+                paid_on,
+            )),
+            Err(StoreError::Invalid { field, message }) => {
+                let i = match field {
+                    "policy" => 3,
+                    "month" => 4,
+                    "amount" => 5,
+                    _ => 6,
+                };
+                let value = input.cell(row, i);
+                errors.push(input.error(line, input.cols[i], &value, message));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(RegisterImport { added: 0, errors });
+    }
+    let mut tx = store.begin_write().await?;
+    let now = now_text();
+    for (child, village, policy, month, amount, paid_on) in &good {
+        sqlx::query(
+            "INSERT INTO benefit_payments (child_id, policy, month, amount, paid_on, province_code, commune_code, \
+             village_code, recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(*child)
+        .bind(policy.clone())
+        .bind(month.clone())
+        .bind(*amount)
+        .bind(paid_on.to_string())
+        .bind(path.province.clone())
+        .bind(path.commune.clone())
+        .bind(village.clone())
+        .bind(grant.actor().username.clone())
+        .bind(now.clone())
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        &Actor::from(grant.actor()),
+        grant.path(),
+        "import",
+        "benefit_payment",
+        &commune.code,
+        serde_json::json!({ "file": file_name, "added": good.len() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(RegisterImport {
+        added: good.len(),
+        errors,
+    })
+}

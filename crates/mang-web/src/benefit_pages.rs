@@ -17,16 +17,23 @@ use axum::{Json, Router};
 use mang_domain::access::{RecordPayments, ViewChildRecord};
 use mang_store::StoreError;
 use mang_store::benefits::{self, NewPayment, Reconciliation};
+use mang_store::register_exchange::{self, RegisterImport};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/benefits", get(page).post(pay))
+    Router::new()
+        .route("/benefits", get(page).post(pay))
+        .route("/benefits/export.xlsx", get(export))
+        .route("/benefits/template.xlsx", get(template))
+        .route("/benefits/import", post(import))
 }
 
 pub fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/units/{code}/benefits", get(api_reconcile))
         .route("/benefit-payments", post(api_pay))
+        .route("/units/{code}/benefit-payments/export", get(api_export))
+        .route("/units/{code}/benefit-payments/import", post(api_import))
 }
 
 fn today() -> time::Date {
@@ -60,7 +67,9 @@ struct Page {
     r: Option<Reconciliation>,
     policies: Vec<(String, String, String)>,
     may_pay: bool,
+    may_export: bool,
     error: Option<String>,
+    import: Option<RegisterImport>,
 }
 
 async fn view(
@@ -68,6 +77,17 @@ async fn view(
     u: &SignedIn,
     q: &MonthQuery,
     error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    view_with(st, u, q, error, None, status).await
+}
+
+async fn view_with(
+    st: &AppState,
+    u: &SignedIn,
+    q: &MonthQuery,
+    error: Option<String>,
+    import: Option<RegisterImport>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let p = principal(u);
@@ -108,6 +128,10 @@ async fn view(
     let page = Page {
         layout: layout(u, "/benefits"),
         may_pay: path.commune.is_some() && p.authorize::<RecordPayments>(&path).is_ok(),
+        may_export: path.commune.is_some()
+            && p.authorize::<mang_domain::access::ExportPersonalData>(&path)
+                .is_ok(),
+        import,
         unit_code: unit.code.clone(),
         unit_name: unit.name.clone(),
         month,
@@ -230,4 +254,116 @@ pub(crate) async fn api_pay(
     let scoped = u.session.principal.scoped::<RecordPayments>()?;
     let id = benefits::record(&st.store, &scoped, &input, today()).await?;
     Ok((StatusCode::CREATED, Json(id)))
+}
+
+async fn export(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let scoped = principal(&u)
+        .scoped::<mang_domain::access::ExportPersonalData>()
+        .map_err(|_| denied(&u))?;
+    let unit = mang_store::units::get(&st.store, q.unit.trim())
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    let bytes = register_exchange::export_payments(&st.store, &scoped, &unit)
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    Ok(crate::exchange::xlsx(
+        &format!("chi-tra-{}.xlsx", unit.code),
+        bytes,
+    ))
+}
+
+async fn template(m: MaybeUser) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let bytes = register_exchange::payments_template().map_err(|e| store_fail(&u, e))?;
+    Ok(crate::exchange::xlsx("mau-chi-tra.xlsx", bytes))
+}
+
+async fn import(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<MonthQuery>,
+    mp: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let (name, bytes, csrf) = match crate::exchange::read_upload(mp).await {
+        Ok(x) => x,
+        Err(msg) => {
+            return view(&st, &u, &q, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    check_csrf(&u, &csrf)?;
+    let scoped = principal(&u)
+        .scoped::<RecordPayments>()
+        .map_err(|_| denied(&u))?;
+    let unit = mang_store::units::get(&st.store, q.unit.trim())
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    match register_exchange::import_payments(&st.store, &scoped, &unit, &name, &bytes, today())
+        .await
+    {
+        Ok(r) => {
+            let status = if r.errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            view_with(&st, &u, &q, None, Some(r), status).await
+        }
+        Err(e @ StoreError::Invalid { .. }) => {
+            let msg = crate::registry_pages::fields_message(&e);
+            view(&st, &u, &q, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
+}
+
+/// A commune's benefit payments as .xlsx, with the children's names (personal data: only
+/// roles that may export it; audited).
+#[utoipa::path(get, path = "/api/v1/units/{code}/benefit-payments/export", params(("code" = String, Path)),
+    responses((status = 200, description = "Tệp .xlsx"), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn api_export(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(code): Path<String>,
+) -> Result<Response, ApiError> {
+    let u = crate::api::require(m)?;
+    let scoped = u
+        .session
+        .principal
+        .scoped::<mang_domain::access::ExportPersonalData>()?;
+    let unit = mang_store::units::get(&st.store, &code).await?;
+    let bytes = register_exchange::export_payments(&st.store, &scoped, &unit).await?;
+    Ok(crate::exchange::xlsx(
+        &format!("chi-tra-{}.xlsx", unit.code),
+        bytes,
+    ))
+}
+
+/// Import a commune's payment list from .xlsx or .csv (field `file`); all rows or none.
+#[utoipa::path(post, path = "/api/v1/units/{code}/benefit-payments/import", params(("code" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "Trường `file`: tệp .xlsx hoặc .csv theo mẫu"),
+    responses((status = 200, body = RegisterImport), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn api_import(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: axum::http::HeaderMap,
+    Path(code): Path<String>,
+    mp: axum::extract::Multipart,
+) -> Result<Json<RegisterImport>, ApiError> {
+    let u = crate::api::require(m)?;
+    crate::api::check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<RecordPayments>()?;
+    let (name, bytes, _) = crate::exchange::read_upload(mp)
+        .await
+        .map_err(|msg| ApiError::bad_request("file", msg))?;
+    let unit = mang_store::units::get(&st.store, &code).await?;
+    Ok(Json(
+        register_exchange::import_payments(&st.store, &scoped, &unit, &name, &bytes, today())
+            .await?,
+    ))
 }
