@@ -235,6 +235,48 @@ impl Input {
     }
 }
 
+/// Check every non-empty row of a one-commune sheet: the "Mã xã" column (index 0), when
+/// filled, must be `commune`; `parse` checks the rest, its field errors placed in the
+/// columns `field_col` gives. Returns the good rows and every error.
+fn check_rows<T>(
+    input: &Input,
+    commune: &Unit,
+    field_col: impl Fn(&str) -> usize,
+    parse: impl Fn(&[String]) -> std::result::Result<T, Vec<mang_domain::registry::FieldError>>,
+) -> (Vec<T>, Vec<RowError>) {
+    let (mut good, mut errors) = (Vec::new(), Vec::new());
+    for (n, row) in input.table().rows.iter().enumerate().skip(1) {
+        let line = n + 1;
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let code = input.cell(row, 0);
+        if !code.is_empty() && code != commune.code {
+            errors.push(input.error(
+                line,
+                input.cols[0],
+                &code,
+                format!(
+                    "Dòng thuộc xã mã {code}, không phải {} ({})",
+                    commune.name, commune.code
+                ),
+            ));
+            continue;
+        }
+        match parse(row) {
+            Ok(x) => good.push(x),
+            Err(fields) => {
+                for f in fields {
+                    let i = field_col(f.field);
+                    let value = input.cell(row, i);
+                    errors.push(input.error(line, input.cols[i], &value, f.message));
+                }
+            }
+        }
+    }
+    (good, errors)
+}
+
 /// Import sites into a commune from an .xlsx or .csv (the template's columns, any order).
 /// Every row is checked first; any error and nothing is written.
 pub async fn import_sites(
@@ -528,60 +570,31 @@ pub async fn import_activities(
         Ok(i) => i,
         Err(errors) => return Ok(RegisterImport { added: 0, errors }),
     };
-    let field_col = |field: &str| -> Option<usize> {
-        let i = match field {
-            "kind" => 1,
-            "title" => 2,
-            "date" => 3,
-            "children" => 4,
-            "children_7plus_consulted" => 5,
-            "children_11plus_in_models" => 6,
-            "adults" => 7,
-            _ => 8,
-        };
-        input.cols[i]
+    let field_col = |field: &str| match field {
+        "kind" => 1,
+        "title" => 2,
+        "date" => 3,
+        "children" => 4,
+        "children_7plus_consulted" => 5,
+        "children_11plus_in_models" => 6,
+        "adults" => 7,
+        _ => 8,
     };
-    let mut errors = Vec::new();
-    let mut good = Vec::new();
-    for (n, row) in input.table().rows.iter().enumerate().skip(1) {
-        let line = n + 1;
-        if row.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let code = input.cell(row, 0);
-        if !code.is_empty() && code != commune.code {
-            errors.push(input.error(
-                line,
-                input.cols[0],
-                &code,
-                format!(
-                    "Hoạt động thuộc xã mã {code}, không phải {} ({})",
-                    commune.name, commune.code
-                ),
-            ));
-            continue;
-        }
-        let raw = mang_domain::activities::RawActivity {
-            kind: input.cell(row, 1),
-            title: input.cell(row, 2),
-            date: input.cell(row, 3),
-            children: input.cell(row, 4),
-            children_7plus_consulted: input.cell(row, 5),
-            children_11plus_in_models: input.cell(row, 6),
-            adults: input.cell(row, 7),
-            note: input.cell(row, 8),
-        };
-        match mang_domain::activities::check(&raw, today) {
-            Ok(a) => good.push(a),
-            Err(fields) => {
-                for f in fields {
-                    let col = field_col(f.field);
-                    let value = col.and_then(|c| row.get(c)).cloned().unwrap_or_default();
-                    errors.push(input.error(line, col, &value, f.message));
-                }
-            }
-        }
-    }
+    let (good, errors) = check_rows(&input, commune, field_col, |row| {
+        mang_domain::activities::check(
+            &mang_domain::activities::RawActivity {
+                kind: input.cell(row, 1),
+                title: input.cell(row, 2),
+                date: input.cell(row, 3),
+                children: input.cell(row, 4),
+                children_7plus_consulted: input.cell(row, 5),
+                children_11plus_in_models: input.cell(row, 6),
+                adults: input.cell(row, 7),
+                note: input.cell(row, 8),
+            },
+            today,
+        )
+    });
     if !errors.is_empty() {
         return Ok(RegisterImport { added: 0, errors });
     }
@@ -856,6 +869,155 @@ pub async fn import_payments(
         grant.path(),
         "import",
         "benefit_payment",
+        &commune.code,
+        serde_json::json!({ "file": file_name, "added": good.len() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(RegisterImport {
+        added: good.len(),
+        errors,
+    })
+}
+
+/// The care-facility columns, in order; the last two are exported, not imported.
+pub const FACILITY_HEADERS: [&str; 8] = [
+    "Mã xã",
+    "Tên cơ sở",
+    "Loại hình",
+    "Số giấy phép, quyết định thành lập",
+    "Công suất (số trẻ)",
+    "Địa chỉ",
+    "Kết quả xử lý",
+    "Số trẻ đang chăm sóc",
+];
+
+/// The sheet name of the facilities' export and template.
+pub const FACILITY_SHEET: &str = "Cơ sở chăm sóc";
+
+fn facility_sheet(rows: Vec<Vec<String>>) -> SheetOut {
+    use mang_domain::facilities::FACILITY_KINDS;
+    SheetOut {
+        name: FACILITY_SHEET.into(),
+        headers: FACILITY_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
+        rows,
+        lists: vec![(
+            2,
+            FACILITY_KINDS
+                .iter()
+                .map(|k| k.label_vi().to_owned())
+                .collect(),
+        )],
+        widths: vec![10.0, 36.0, 26.0, 24.0, 12.0, 36.0, 24.0, 12.0],
+    }
+}
+
+/// The empty facilities template (.xlsx).
+pub fn facilities_template() -> Result<Vec<u8>> {
+    xlsx(facility_sheet(Vec::new()))
+}
+
+/// The care facilities of a unit as .xlsx (no child's name: the count in care only).
+pub async fn export_facilities(
+    store: &Store,
+    scoped: &Scoped<ViewAggregates>,
+    unit: &Unit,
+    today: time::Date,
+) -> Result<Vec<u8>> {
+    let grant = scoped
+        .grant(&unit.path())
+        .map_err(|_| StoreError::NotFound)?;
+    let rows = crate::facilities::list(store, scoped, unit, false, today).await?;
+    let out: Vec<Vec<String>> = rows
+        .iter()
+        .map(|f| {
+            vec![
+                f.commune_code.clone(),
+                f.name.clone(),
+                f.kind_label.clone(),
+                f.licence.clone(),
+                f.capacity.to_string(),
+                f.address.clone(),
+                f.resolution_label.clone(),
+                f.children_in_care.to_string(),
+            ]
+        })
+        .collect();
+    let bytes = xlsx(facility_sheet(out))?;
+    audit_export(store, &grant, "care_facility", &unit.code, rows.len()).await?;
+    Ok(bytes)
+}
+
+/// Import care facilities into a commune (all rows or none).
+pub async fn import_facilities(
+    store: &Store,
+    scoped: &Scoped<EditRegisters>,
+    commune: &Unit,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<RegisterImport> {
+    let path = commune.path();
+    if path.commune.is_none() || path.village.is_some() {
+        return Err(StoreError::Invalid {
+            field: "unit",
+            message: "Chọn xã, phường để nhập cơ sở".into(),
+        });
+    }
+    let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
+    let input = match Input::open(
+        file_name,
+        bytes,
+        FACILITY_SHEET,
+        &FACILITY_HEADERS,
+        &[1, 2, 4],
+    )? {
+        Ok(i) => i,
+        Err(errors) => return Ok(RegisterImport { added: 0, errors }),
+    };
+    let field_col = |field: &str| match field {
+        "name" => 1,
+        "kind" => 2,
+        "licence" => 3,
+        "capacity" => 4,
+        _ => 5,
+    };
+    let (good, errors) = check_rows(&input, commune, field_col, |row| {
+        mang_domain::facilities::check(&mang_domain::facilities::RawFacility {
+            name: input.cell(row, 1),
+            kind: input.cell(row, 2),
+            licence: input.cell(row, 3),
+            capacity: input.cell(row, 4),
+            address: input.cell(row, 5),
+        })
+    });
+    if !errors.is_empty() {
+        return Ok(RegisterImport { added: 0, errors });
+    }
+    let mut tx = store.begin_write().await?;
+    let now = now_text();
+    for f in &good {
+        sqlx::query(
+            "INSERT INTO care_facilities (province_code, commune_code, name, kind, licence, capacity, address, \
+             resolution, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9)",
+        )
+        .bind(path.province.clone())
+        .bind(path.commune.clone())
+        .bind(f.name.clone())
+        .bind(f.kind.as_str())
+        .bind(f.licence.clone())
+        .bind(f.capacity)
+        .bind(f.address.clone())
+        .bind(grant.actor().username.clone())
+        .bind(now.clone())
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        &Actor::from(grant.actor()),
+        grant.path(),
+        "import",
+        "care_facility",
         &commune.code,
         serde_json::json!({ "file": file_name, "added": good.len() }),
     )

@@ -17,6 +17,7 @@ use axum::{Json, Router};
 use mang_domain::access::{EditRegisters, ViewAggregates};
 use mang_store::StoreError;
 use mang_store::facilities::{self, FacilityRow, NewFacility};
+use mang_store::register_exchange::{self, RegisterImport};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -25,10 +26,16 @@ pub fn routes() -> Router<AppState> {
         .route("/facilities/{id}/inspections", post(inspect))
         .route("/facilities/{id}/resolution", post(resolve))
         .route("/facilities/{id}/children", post(place))
+        .route("/facilities/export.xlsx", get(export))
+        .route("/facilities/template.xlsx", get(template))
+        .route("/facilities/import", post(import))
 }
 
 pub fn api_routes() -> Router<AppState> {
-    Router::new().route("/units/{code}/facilities", get(api_list))
+    Router::new()
+        .route("/units/{code}/facilities", get(api_list))
+        .route("/units/{code}/facilities/export", get(api_export))
+        .route("/units/{code}/facilities/import", post(api_import))
 }
 
 fn today() -> time::Date {
@@ -58,6 +65,7 @@ struct Page {
     resolutions: Vec<(&'static str, &'static str)>,
     may_edit: bool,
     error: Option<String>,
+    import: Option<RegisterImport>,
 }
 
 async fn view(
@@ -65,6 +73,17 @@ async fn view(
     u: &SignedIn,
     q: &FacilityQuery,
     error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    view_with(st, u, q, error, None, status).await
+}
+
+async fn view_with(
+    st: &AppState,
+    u: &SignedIn,
+    q: &FacilityQuery,
+    error: Option<String>,
+    import: Option<RegisterImport>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let p = principal(u);
@@ -100,6 +119,7 @@ async fn view(
             Resolution::label_vi,
         ),
         error,
+        import,
     };
     Ok((status, render(&page)).into_response())
 }
@@ -259,5 +279,112 @@ pub(crate) async fn api_list(
     let unit = mang_store::units::get_scoped(&st.store, &scoped, &code).await?;
     Ok(Json(
         facilities::list(&st.store, &scoped, &unit, q.unresolved, today()).await?,
+    ))
+}
+
+async fn export(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<FacilityQuery>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let scoped = principal(&u)
+        .scoped::<ViewAggregates>()
+        .map_err(|_| denied(&u))?;
+    let code = crate::pages::unit_param(&u, Some(q.unit.as_str()));
+    let unit = mang_store::units::get_scoped(&st.store, &scoped, &code)
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    let bytes = register_exchange::export_facilities(&st.store, &scoped, &unit, today())
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    Ok(crate::exchange::xlsx(
+        &format!("co-so-cham-soc-{}.xlsx", unit.code),
+        bytes,
+    ))
+}
+
+async fn template(m: MaybeUser) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let bytes = register_exchange::facilities_template().map_err(|e| store_fail(&u, e))?;
+    Ok(crate::exchange::xlsx("mau-co-so-cham-soc.xlsx", bytes))
+}
+
+async fn import(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<FacilityQuery>,
+    mp: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let (name, bytes, csrf) = match crate::exchange::read_upload(mp).await {
+        Ok(x) => x,
+        Err(msg) => {
+            return view(&st, &u, &q, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    check_csrf(&u, &csrf)?;
+    let scoped = principal(&u)
+        .scoped::<EditRegisters>()
+        .map_err(|_| denied(&u))?;
+    let unit = mang_store::units::get(&st.store, q.unit.trim())
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    match register_exchange::import_facilities(&st.store, &scoped, &unit, &name, &bytes).await {
+        Ok(r) => {
+            let status = if r.errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            view_with(&st, &u, &q, None, Some(r), status).await
+        }
+        Err(e @ StoreError::Invalid { .. }) => {
+            let msg = crate::registry_pages::fields_message(&e);
+            view(&st, &u, &q, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(store_fail(&u, e)),
+    }
+}
+
+/// A unit's care facilities as .xlsx (counts of children in care, no names). Audited.
+#[utoipa::path(get, path = "/api/v1/units/{code}/facilities/export", params(("code" = String, Path)),
+    responses((status = 200, description = "Tệp .xlsx"), (status = 404, body = ApiErrorBody)))]
+pub(crate) async fn api_export(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Path(code): Path<String>,
+) -> Result<Response, ApiError> {
+    let u = crate::api::require(m)?;
+    let scoped = u.session.principal.scoped::<ViewAggregates>()?;
+    let unit = mang_store::units::get_scoped(&st.store, &scoped, &code).await?;
+    let bytes = register_exchange::export_facilities(&st.store, &scoped, &unit, today()).await?;
+    Ok(crate::exchange::xlsx(
+        &format!("co-so-cham-soc-{}.xlsx", unit.code),
+        bytes,
+    ))
+}
+
+/// Import care facilities into a commune from .xlsx or .csv (field `file`); all rows or
+/// none.
+#[utoipa::path(post, path = "/api/v1/units/{code}/facilities/import", params(("code" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "Trường `file`: tệp .xlsx hoặc .csv theo mẫu"),
+    responses((status = 200, body = RegisterImport), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub(crate) async fn api_import(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    headers: axum::http::HeaderMap,
+    Path(code): Path<String>,
+    mp: axum::extract::Multipart,
+) -> Result<Json<RegisterImport>, ApiError> {
+    let u = crate::api::require(m)?;
+    crate::api::check_csrf(&u, &headers)?;
+    let scoped = u.session.principal.scoped::<EditRegisters>()?;
+    let (name, bytes, _) = crate::exchange::read_upload(mp)
+        .await
+        .map_err(|msg| ApiError::bad_request("file", msg))?;
+    let unit = mang_store::units::get(&st.store, &code).await?;
+    Ok(Json(
+        register_exchange::import_facilities(&st.store, &scoped, &unit, &name, &bytes).await?,
     ))
 }

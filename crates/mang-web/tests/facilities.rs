@@ -62,3 +62,96 @@ async fn an_informal_facility_until_it_is_licensed() {
         .await;
     assert_eq!(status, 404);
 }
+
+/// Care facilities from Excel: a wrong capacity stops the file with its cell; the
+/// corrected file is imported; the export reads back (counts in care, no names).
+#[tokio::test(flavor = "multi_thread")]
+async fn facilities_import_all_or_nothing_and_export() {
+    use mang_store::register_exchange::{FACILITY_HEADERS, FACILITY_SHEET};
+    let app = TestApp::spawn(20).await;
+    let a = app.demo_commune("xa").await;
+    let file = |rows: Vec<Vec<&str>>| {
+        mang_docs::write_xlsx(&[mang_docs::SheetOut {
+            name: FACILITY_SHEET.into(),
+            headers: FACILITY_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
+            rows: rows
+                .into_iter()
+                .map(|r| r.into_iter().map(str::to_owned).collect())
+                .collect(),
+            lists: Vec::new(),
+            widths: Vec::new(),
+        }])
+        .unwrap()
+    };
+    let api = app.api_for_demo("xa").await;
+    let upload = |bytes: Vec<u8>| {
+        let (api, app, a) = (&api, &app, a.clone());
+        async move {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("co-so.xlsx"),
+            );
+            let r = api
+                .client
+                .post(app.url(&format!("/api/v1/units/{a}/facilities/import")))
+                .bearer_auth(&api.token)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (status, body) = upload(file(vec![
+        vec![
+            "",
+            "Nhóm trẻ Hoa Sen",
+            "Cơ sở chưa được cấp phép",
+            "",
+            "12",
+            "Thôn 1",
+        ],
+        vec!["", "Mái ấm Bình Minh", "Tôn giáo", "", "mười", "Thôn 2"],
+    ]))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let r: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(r["added"], 0, "{body}");
+    assert!(
+        r["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["row"] == 3 && e["column"] == "E"),
+        "{body}"
+    );
+    let (status, body) = upload(file(vec![
+        vec![
+            "",
+            "Nhóm trẻ Hoa Sen",
+            "Cơ sở chưa được cấp phép",
+            "",
+            "12",
+            "Thôn 1",
+        ],
+        vec!["", "Mái ấm Bình Minh", "religious", "", "10", "Thôn 2"],
+    ]))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"added\":2"), "{body}");
+    let r = api
+        .client
+        .get(app.url(&format!("/api/v1/units/{a}/facilities/export")))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let tables = mang_docs::read_bytes("x.xlsx", &r.bytes().await.unwrap()).unwrap();
+    assert!(
+        tables[0]
+            .rows
+            .iter()
+            .any(|r| r[1] == "Mái ấm Bình Minh" && r[4] == "10")
+    );
+}
