@@ -1028,3 +1028,81 @@ pub async fn import_facilities(
         errors,
     })
 }
+
+/// A unit's child-friendly assessments for a year as .xlsx: one row per commune with its
+/// points per criterion, total, threshold, outcome and appraisal.
+pub async fn export_child_friendly(
+    store: &Store,
+    scoped: &Scoped<ViewAggregates>,
+    unit: &Unit,
+    year: i32,
+) -> Result<Vec<u8>> {
+    let grant = scoped
+        .grant(&unit.path())
+        .map_err(|_| StoreError::NotFound)?;
+    let rows = crate::child_friendly::list(store, scoped, unit, year).await?;
+    let criteria = mang_domain::child_friendly::criteria();
+    let mut headers: Vec<String> = [
+        "Mã xã",
+        "Xã, phường",
+        "Năm",
+        "Loại xã",
+        "Tổng điểm",
+        "Điểm chuẩn",
+        "Đạt chuẩn",
+        "Tình trạng",
+        "Có điểm vui chơi cho trẻ em",
+    ]
+    .iter()
+    .map(|h| (*h).to_owned())
+    .collect();
+    headers.extend(
+        criteria
+            .iter()
+            .map(|c| format!("Tiêu chí {} (tối đa {})", c.no, c.max_points)),
+    );
+    let out: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut v = vec![
+                r.commune_code.clone(),
+                r.commune_name.clone(),
+                r.year.to_string(),
+                mang_domain::child_friendly::CommuneType::parse(&r.commune_type)
+                    .map_or(r.commune_type.clone(), |t| t.label_vi().to_owned()),
+                r.total.to_string(),
+                r.threshold.to_string(),
+                if r.recognised {
+                    "Đạt"
+                } else {
+                    "Chưa đạt"
+                }
+                .into(),
+                if r.status == "appraised" {
+                    "Tỉnh đã thẩm định"
+                } else {
+                    "Xã tự đánh giá"
+                }
+                .into(),
+                if r.play_venue { "Có" } else { "Không" }.into(),
+            ];
+            v.extend(criteria.iter().map(|c| {
+                r.points
+                    .iter()
+                    .find(|(n, _)| *n == c.no)
+                    .map_or(String::new(), |(_, p)| p.to_string())
+            }));
+            v
+        })
+        .collect();
+    let widths = std::iter::repeat_n(12.0, headers.len()).collect();
+    let bytes = xlsx(SheetOut {
+        name: "Xã phù hợp với trẻ em".into(),
+        headers,
+        rows: out,
+        lists: Vec::new(),
+        widths,
+    })?;
+    audit_export(store, &grant, "child_friendly", &unit.code, rows.len()).await?;
+    Ok(bytes)
+}

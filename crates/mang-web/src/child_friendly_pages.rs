@@ -23,6 +23,31 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/child-friendly", get(page).post(save))
         .route("/child-friendly/appraise", post(appraise))
+        .route("/child-friendly/export.xlsx", get(export))
+}
+
+async fn export(
+    State(st): State<AppState>,
+    m: MaybeUser,
+    Query(q): Query<Q>,
+) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let scoped = principal(&u)
+        .scoped::<ViewAggregates>()
+        .map_err(|_| denied(&u))?;
+    let code = crate::pages::unit_param(&u, Some(q.unit.as_str()));
+    let unit = mang_store::units::get_scoped(&st.store, &scoped, &code)
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    let year = q.year.unwrap_or(crate::plan_pages::today().year());
+    let bytes =
+        mang_store::register_exchange::export_child_friendly(&st.store, &scoped, &unit, year)
+            .await
+            .map_err(|e| store_fail(&u, e))?;
+    Ok(crate::exchange::xlsx(
+        &format!("xa-phu-hop-voi-tre-em-{}-{year}.xlsx", unit.code),
+        bytes,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]

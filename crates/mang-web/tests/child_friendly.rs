@@ -81,6 +81,22 @@ async fn a_self_assessment_is_judged_appraised_and_counted() {
         .unwrap()
         .clone();
     assert_eq!(f["numerator"].as_f64(), Some(1.0), "{f}");
+    // The province's results as .xlsx: the commune's total, outcome and points.
+    let r = tinh
+        .client
+        .get(app.url(&format!("/child-friendly/export.xlsx?unit=31&year={y}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let tables = mang_docs::read_bytes("x.xlsx", &r.bytes().await.unwrap()).unwrap();
+    let row = tables[0]
+        .rows
+        .iter()
+        .find(|r| r[0] == a)
+        .expect("the commune's row");
+    assert_eq!(row[6], "Đạt");
+    assert_eq!(row.len(), 9 + mang_domain::child_friendly::criteria().len());
     let xa2 = app.browser("xa2", DEMO_PASSWORD).await;
     let (status, _) = xa2.get(&url).await;
     assert!(matches!(status, 403 | 404));
