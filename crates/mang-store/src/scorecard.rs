@@ -224,10 +224,30 @@ pub async fn board(
     let today = now.to_offset(mang_domain::cases::VN).date();
     let (own, subs) = unit_values(store, cache, unit, period, now).await?;
     let path = unit.path();
-    // "Reduce compared with year X" targets need that year's figures (computed once).
+    // "Reduce compared with year X" targets need that year's figures (computed once), but
+    // only when such a target can apply here: its plan's unit is this unit, one of its
+    // ancestors, or inside it.
+    let scope = mang_domain::access::Scope::new(&unit.code(), &path);
     let mut baselines: BTreeMap<i32, UnitValues> = BTreeMap::new();
     for t in targets::targets() {
+        let plan_unit = PLAN_UNITS
+            .iter()
+            .find(|(p, _)| *p == t.plan)
+            .map(|(_, u)| *u);
+        let applies = match plan_unit {
+            Some(u)
+                if Some(u) == path.province.as_deref() || Some(u) == path.commune.as_deref() =>
+            {
+                true
+            }
+            Some(u) => match crate::units::get(store, u).await {
+                Ok(pu) => scope.contains(&pu.path()),
+                Err(_) => false,
+            },
+            None => false,
+        };
         if let (targets::Comparator::LtBaseline, Some(y)) = (t.comparator, t.baseline_year)
+            && applies
             && !baselines.contains_key(&y)
             && overlaps(&t.period, period)
         {

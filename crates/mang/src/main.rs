@@ -64,7 +64,7 @@ enum Command {
         #[arg(long)]
         health: bool,
     },
-    /// Create the database (if SQLite) and apply migrations.
+    /// Create the database (if SQLite), apply migrations and load the example plans.
     Migrate {
         #[command(flatten)]
         db: DbArg,
@@ -328,7 +328,13 @@ async fn report_cmd(
     let u = mang_store::units::get(&store, unit)
         .await
         .with_context(|| format!("không có đơn vị mã «{unit}»"))?;
-    let s = mang_store::reports::schedule_for_period(&store, &u, period).await?;
+    let s = mang_store::reports::schedule_for_period(&store, &u, period)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{e}. Các kế hoạch mẫu (data/plans) được nạp bằng `mang migrate` hoặc `mang demo`."
+            )
+        })?;
     let cache = mang_store::indicators::Cache::default();
     let (meta, content) = mang_store::reports::parts_for_unit(
         &store,
@@ -498,6 +504,11 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Migrate { db } => {
             let store = Store::open(&db.db, OpenMode::CreateOrMigrate).await?;
             println!("Đã áp dụng lược đồ cho {}", store.location());
+            // The shipped example plans (data/plans) with their reporting regimes.
+            let n = mang_store::plans::seed_examples(&store).await?;
+            if n > 0 {
+                println!("Đã nạp {n} kế hoạch mẫu (data/plans) cùng chế độ báo cáo.");
+            }
             Ok(())
         }
         Command::Users {
