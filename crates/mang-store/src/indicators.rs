@@ -902,7 +902,12 @@ pub fn sum<'a>(
 #[derive(Default)]
 pub struct Cache {
     entries: Mutex<HashMap<CacheKey, (Versions, Arc<ByCommune>)>>,
+    /// One commune's values when its province's were not computed: (commune, period
+    /// code, day) → (shared counter, the commune's counter, values).
+    communes: Mutex<HashMap<CacheKey, CommuneEntry>>,
 }
+
+type CommuneEntry = (i64, i64, Arc<BTreeMap<&'static str, Value>>);
 
 /// (province, period code, reference day).
 type CacheKey = (String, String, Date);
@@ -983,5 +988,57 @@ pub async fn values(
     // Yesterday's figures of running periods are not asked for again.
     entries.retain(|(_, _, day), _| *day >= today);
     entries.insert(key, (versions, values.clone()));
+    Ok(values)
+}
+
+/// One commune's values: from the province's cached figures when they are current for it,
+/// else computed for that commune alone (a few hundred milliseconds on a 2.5-million-child
+/// province, where the whole province takes tens of seconds) and kept until its counters
+/// move. Commune pages and reports never wait for the whole province.
+pub async fn commune_values(
+    store: &Store,
+    cache: &Cache,
+    province: &str,
+    commune: &str,
+    period: &Period,
+    now: OffsetDateTime,
+) -> Result<Arc<BTreeMap<&'static str, Value>>> {
+    let today = now.to_offset(mang_domain::cases::VN).date();
+    let key = (province.to_owned(), period.to_string(), today);
+    let versions = data_versions(store, province).await?;
+    let mine = versions.communes.get(commune).copied().unwrap_or(0);
+    if let Some((v, values)) = cache
+        .entries
+        .lock()
+        .map_err(|_| crate::StoreError::NotFound)?
+        .get(&key)
+        && v.shared == versions.shared
+        && v.communes.get(commune).copied().unwrap_or(0) == mine
+    {
+        return Ok(Arc::new(values.get(commune).cloned().unwrap_or_default()));
+    }
+    let ckey = (commune.to_owned(), period.to_string(), today);
+    if let Some((shared, n, values)) = cache
+        .communes
+        .lock()
+        .map_err(|_| crate::StoreError::NotFound)?
+        .get(&ckey)
+        && *shared == versions.shared
+        && *n == mine
+    {
+        return Ok(values.clone());
+    }
+    let values = Arc::new(
+        compute_in(store, province, Some(commune), period, now)
+            .await?
+            .remove(commune)
+            .unwrap_or_default(),
+    );
+    let mut entries = cache
+        .communes
+        .lock()
+        .map_err(|_| crate::StoreError::NotFound)?;
+    entries.retain(|(_, _, day), _| *day >= today);
+    entries.insert(ckey, (versions.shared, mine, values.clone()));
     Ok(values)
 }

@@ -192,8 +192,9 @@ pub async fn unit_values(
         UnitLevel::Commune | UnitLevel::Village => {
             let province = path.province.clone().ok_or(StoreError::NotFound)?;
             let commune = path.commune.clone().ok_or(StoreError::NotFound)?;
-            let v = indicators::values(store, cache, &province, period, now).await?;
-            Ok((v.get(&commune).cloned().unwrap_or_default(), Vec::new()))
+            let v =
+                indicators::commune_values(store, cache, &province, &commune, period, now).await?;
+            Ok(((*v).clone(), Vec::new()))
         }
     }
 }

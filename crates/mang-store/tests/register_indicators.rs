@@ -233,6 +233,34 @@ async fn indicators_29_36_55_60_from_the_registers() {
         .await
         .unwrap();
     assert_eq!(only_c.get(&c.code), all.get(&c.code));
+    // A commune's values on their own (what its pages and reports use when the province's
+    // were not computed) are the same, and follow a write in the commune at once.
+    let cache = indicators::Cache::default();
+    let alone = indicators::commune_values(&store, &cache, "31", &a.code, &period, NOW)
+        .await
+        .unwrap();
+    assert_eq!(Some(&*alone), all.get(&a.code));
+    benefits::record(
+        &store,
+        &pay(&xa_a),
+        &benefits::NewPayment {
+            child_id: a2,
+            policy: "nd20_no_carer".into(),
+            month: "2026-10".into(),
+            amount: String::new(),
+            paid_on: "10/10/2026".into(),
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    let after = indicators::commune_values(&store, &cache, "31", &a.code, &period, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        after.get("cnsc_eligible_policy_coverage_pct"),
+        Some(&v(2.0, 2.0))
+    );
     // Before the plan was issued (seen in January), A had not issued it on time yet.
     let january = indicators::compute(&store, "31", &Period::Month(2026, 1), NOW)
         .await
