@@ -839,8 +839,16 @@ pub async fn content(
     live_content(store, cache, &unit, &r.schedule, now).await
 }
 
-/// Filters of the breakdown queries: `$1` province, `$2` commune ('' for all).
-const IN_UNIT: &str = "province_code = $1 AND ($2 = '' OR commune_code = $2)";
+/// The unit filter of the breakdown queries: `$1` province, `$2` commune ('' for the whole
+/// province). Written out per case so that a commune's query uses the
+/// `(province_code, commune_code, …)` indexes instead of scanning the province.
+fn in_unit(path: &UnitPath) -> &'static str {
+    if path.commune.is_some() {
+        "province_code = $1 AND commune_code = $2"
+    } else {
+        "province_code = $1 AND $2 = ''"
+    }
+}
 
 async fn grouped(
     store: &Store,
@@ -869,12 +877,13 @@ async fn breakdowns(store: &Store, unit: &Unit, period: &Period) -> Result<Vec<C
     path.village = None;
     let (from, to) = (period.start(), period.end());
     let mut tables = Vec::new();
+    let w = in_unit(&path);
 
     // Children in special circumstances by group, open at the end of the period.
     let rows = grouped(
         store,
         &format!(
-            "SELECT code, CAST(COUNT(DISTINCT child_id) AS BIGINT) FROM child_circumstances WHERE {IN_UNIT} \
+            "SELECT code, CAST(COUNT(DISTINCT child_id) AS BIGINT) FROM child_circumstances WHERE {w} \
              AND kind = 'special' AND start_date <= $4 AND (end_date IS NULL OR end_date >= $4) AND $3 <> '' \
              GROUP BY code ORDER BY code"
         ),
@@ -902,7 +911,7 @@ async fn breakdowns(store: &Store, unit: &Unit, period: &Period) -> Result<Vec<C
 
     // Cases received in the period, by form of harm (multi-valued) and by current step.
     let case_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT harms, stage FROM cases WHERE {IN_UNIT} AND received_at >= $3 AND received_at < $4"
+        "SELECT harms, stage FROM cases WHERE {w} AND received_at >= $3 AND received_at < $4"
     )))
     .bind(path.province.clone().unwrap_or_default())
     .bind(path.commune.clone().unwrap_or_default())
@@ -966,7 +975,7 @@ async fn breakdowns(store: &Store, unit: &Unit, period: &Period) -> Result<Vec<C
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT kind, CAST(COUNT(*) AS BIGINT) AS n, \
          CAST(SUM(CASE WHEN outcome = 'death' THEN 1 ELSE 0 END) AS BIGINT) AS died \
-         FROM child_injuries WHERE {IN_UNIT} AND injury_date >= $3 AND injury_date <= $4 GROUP BY kind"
+         FROM child_injuries WHERE {w} AND injury_date >= $3 AND injury_date <= $4 GROUP BY kind"
     )))
     .bind(path.province.clone().unwrap_or_default())
     .bind(path.commune.clone().unwrap_or_default())
@@ -1007,7 +1016,7 @@ async fn breakdowns(store: &Store, unit: &Unit, period: &Period) -> Result<Vec<C
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT cause, CAST(SUM(CASE WHEN age_days < 28 THEN 1 ELSE 0 END) AS BIGINT) AS neo, \
          CAST(SUM(CASE WHEN age_days < 365 THEN 1 ELSE 0 END) AS BIGINT) AS inf, CAST(COUNT(*) AS BIGINT) AS n \
-         FROM child_deaths WHERE {IN_UNIT} AND death_date >= $3 AND death_date <= $4 AND age_days < 1826 GROUP BY cause"
+         FROM child_deaths WHERE {w} AND death_date >= $3 AND death_date <= $4 AND age_days < 1826 GROUP BY cause"
     )))
     .bind(path.province.clone().unwrap_or_default())
     .bind(path.commune.clone().unwrap_or_default())
@@ -1053,7 +1062,7 @@ async fn breakdowns(store: &Store, unit: &Unit, period: &Period) -> Result<Vec<C
 
     // Vaccine doses given in the period by antigen and dose number.
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT antigen, dose, CAST(COUNT(*) AS BIGINT) AS n FROM child_doses WHERE {IN_UNIT} \
+        "SELECT antigen, dose, CAST(COUNT(*) AS BIGINT) AS n FROM child_doses WHERE {w} \
          AND given_on >= $3 AND given_on <= $4 GROUP BY antigen, dose ORDER BY antigen, dose"
     )))
     .bind(path.province.clone().unwrap_or_default())
