@@ -979,3 +979,41 @@ pub async fn on_time_by_commune(
     }
     Ok(Some(out))
 }
+
+/// The tasks a user works on: those their agency leads or supports in the plans of their
+/// unit and of their province, and for the officers of a unit every task of its own
+/// plans; not done first, by deadline.
+pub async fn my_tasks(store: &Store, p: &Principal, today: Date) -> Result<Vec<(String, TaskRow)>> {
+    let agency = agency_of(store, p.user_id).await?;
+    let officer = matches!(
+        p.role,
+        Role::ProvinceOfficer | Role::CommuneOfficer | Role::CommuneChairman
+    );
+    if !officer && agency.is_none() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(
+        "SELECT t.id, t.plan_id, t.no, t.section, t.title, t.detail, t.lead_key, t.partners, t.due_on, \
+         t.due_text, t.status, t.progress, p.unit_code AS plan_unit, p.title AS plan_title \
+         FROM plan_tasks t JOIN plans p ON p.id = t.plan_id \
+         WHERE p.issued_on IS NOT NULL AND (p.unit_code = $1 OR p.unit_code = $2) \
+         ORDER BY CASE WHEN t.status = 'done' THEN 1 ELSE 0 END, t.due_on IS NULL, t.due_on, t.id",
+    )
+    .bind(p.unit.as_str().to_owned())
+    .bind(p.unit_path.province.clone().unwrap_or_default())
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .filter(|r| {
+            let plan_unit: String = r.get("plan_unit");
+            let lead: String = r.get("lead_key");
+            let partners: String = r.get("partners");
+            (officer && plan_unit == p.unit.as_str())
+                || agency
+                    .as_ref()
+                    .is_some_and(|k| lead == *k || partners.split(',').any(|x| x == k))
+        })
+        .map(|r| (r.get("plan_title"), task_row(r, today)))
+        .collect())
+}

@@ -95,6 +95,7 @@ pub(crate) fn layout(u: &SignedIn, current: &str) -> Layout {
     );
     item("Kế hoạch", "/plans", p.may(Action::ViewAggregates));
     item("Báo cáo", "/reports", p.may(Action::ViewAggregates));
+    item("Nhiệm vụ", "/tasks", p.may(Action::UpdateTasks));
     item("Người dùng", "/users", p.may(Action::ManageUsers));
     item(
         "Ngày nghỉ, thời hạn",

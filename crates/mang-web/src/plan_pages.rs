@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/plans/{id}/docx", get(plan_docx))
         .route("/plans/{id}/sub-plans", post(create_sub_plan))
         .route("/plans/{id}/issue", post(issue))
+        .route("/tasks", get(my_tasks_page))
         .route("/tasks/{id}", get(task_page).post(update_task))
 }
 
@@ -39,6 +40,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/plans/{id}/sub-plans", post(api_create_sub_plan))
         .route("/plans/{id}/issue", post(api_issue))
         .route("/plans/{id}/docx", get(api_docx))
+        .route("/tasks", get(api_my_tasks))
         .route("/tasks/{id}", get(api_task).post(api_update_task))
 }
 
@@ -507,4 +509,55 @@ pub(crate) async fn api_docx(
                 })
             })?;
     Ok(docx(&format!("ke-hoach-{}.docx", v.plan.code), bytes))
+}
+
+#[derive(Template)]
+#[template(path = "tasks.html")]
+struct MyTasksPage {
+    layout: Layout,
+    agency_name: String,
+    rows: Vec<(String, plans::TaskRow)>,
+}
+
+async fn my_tasks_page(State(st): State<AppState>, m: MaybeUser) -> Result<Response, PageError> {
+    let u = require(m)?;
+    let p = principal(&u);
+    let rows = plans::my_tasks(&st.store, p, today())
+        .await
+        .map_err(|e| store_fail(&u, e))?;
+    let agency_name = plans::agency_of(&st.store, p.user_id)
+        .await
+        .map_err(|e| store_fail(&u, e))?
+        .and_then(|k| mang_domain::plans::agency(&k).map(|a| a.name.clone()))
+        .unwrap_or_default();
+    Ok(render(&MyTasksPage {
+        layout: layout(&u, "/tasks"),
+        agency_name,
+        rows,
+    }))
+}
+
+/// A task with the title of its plan.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct MyTask {
+    pub plan_title: String,
+    pub task: plans::TaskRow,
+}
+
+/// The tasks the user works on: their agency's (lead or partner) in the plans of their
+/// unit and province, and for officers every task of their unit's plans.
+#[utoipa::path(get, path = "/api/v1/tasks",
+    responses((status = 200, body = Vec<MyTask>)))]
+pub(crate) async fn api_my_tasks(
+    State(st): State<AppState>,
+    m: MaybeUser,
+) -> Result<Json<Vec<MyTask>>, ApiError> {
+    let u = crate::api::require(m)?;
+    Ok(Json(
+        plans::my_tasks(&st.store, &u.session.principal, today())
+            .await?
+            .into_iter()
+            .map(|(plan_title, task)| MyTask { plan_title, task })
+            .collect(),
+    ))
 }

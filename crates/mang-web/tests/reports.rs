@@ -393,8 +393,24 @@ async fn agencies_update_their_own_tasks_only() {
         )
         .await;
     assert_eq!(status, 403);
+    // The agency's own list: its tasks only.
+    let (status, body) = cdc.get("/api/v1/tasks").await;
+    assert_eq!(status, 200);
+    let mine: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    assert!(!mine.is_empty());
+    assert!(mine.iter().all(|t| {
+        t["task"]["lead_key"] == "CDC"
+            || t["task"]["partner_keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k == "CDC")
+    }));
     // Through the page: the form is shown to the agency, with field errors in Vietnamese.
     let b = app.browser("cdc", DEMO_PASSWORD).await;
+    let (status, page) = b.get("/tasks").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"my-tasks\"") && page.contains("Trung tâm Kiểm soát bệnh tật"));
     let (_, page) = b.get(&format!("/tasks/{theirs}")).await;
     assert!(page.contains("id=\"task-update\""));
     let (status, page) = b
