@@ -521,6 +521,10 @@ pub async fn create_sub_plan(
             )
         })?),
     };
+    let parent_body = crate::report_docs::body_name(
+        &parent.issuer,
+        &units::get(store, &parent.unit_code).await?.name,
+    );
     let seq: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM plans WHERE unit_code = $1")
         .bind(unit.code.clone())
         .fetch_one(store.pool())
@@ -544,7 +548,7 @@ pub async fn create_sub_plan(
                 number_symbol(parent.number, &parent.doc_abbr, &parent.issuer_abbr)
                     .trim_start_matches("Số:")
                     .trim(),
-                title_case(&parent.issuer),
+                parent_body,
                 parent.title
             )];
             v.extend(parent.legal_bases.iter().take(3).cloned());
@@ -564,7 +568,7 @@ pub async fn create_sub_plan(
         sub_plans: None,
         reports: Vec::new(),
         recipients: vec![
-            format!("{} (để b/c)", title_case(&parent.issuer)),
+            format!("{parent_body} (để b/c)"),
             "Các ban, ngành, đoàn thể xã".into(),
             "Lưu: VT, VHXH".into(),
         ],
@@ -664,17 +668,6 @@ pub fn short_name(name: &str) -> String {
         }
     }
     name.to_owned()
-}
-
-/// "SỞ Y TẾ" → "Sở Y tế"-like sentence case: the first letter upper, the rest lower, with
-/// the words that are names kept as in the agency list when known.
-fn title_case(upper: &str) -> String {
-    let lower = upper.to_lowercase();
-    let mut c = lower.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
 }
 
 /// A task with its progress updates.

@@ -20,6 +20,8 @@ pub struct ReportMeta {
     pub unit: Unit,
     /// The province, for a province's report (its People's Committee heads the issuer).
     pub province_name: String,
+    /// The unit of the plan reported on ("Thành phố Hải Phòng").
+    pub plan_unit_name: String,
     pub schedule: ScheduleRow,
     pub plan: PlanDoc,
     pub narrative: Narrative,
@@ -47,14 +49,18 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-/// "SỞ Y TẾ" → "Sở Y tế"; "ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG" → "Ủy ban nhân dân thành phố
-/// hải phòng" is wrong for names, so only the first word is kept upper-case and known
-/// bodies are spelled out.
-fn body_name(upper: &str) -> String {
-    match upper {
-        "SỞ Y TẾ" => "Sở Y tế".into(),
-        _ => upper_first(&upper.to_lowercase()),
+/// An issuing body as a sentence names it: "ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI" of the unit
+/// "Thành phố Hà Nội" → "Ủy ban nhân dân thành phố Hà Nội"; "SỞ Y TẾ" → "Sở Y tế" (the
+/// agency directory's spelling). Lower-casing the upper-case name would lose the capitals
+/// of proper names.
+pub fn body_name(upper: &str, unit_name: &str) -> String {
+    if upper.starts_with("ỦY BAN NHÂN DÂN") || upper.starts_with("UỶ BAN NHÂN DÂN") {
+        return format!("Ủy ban nhân dân {}", lower_first(unit_name));
     }
+    mang_domain::plans::agencies()
+        .iter()
+        .find(|a| a.name.to_uppercase() == upper)
+        .map_or_else(|| upper_first(&upper.to_lowercase()), |a| a.name.clone())
 }
 
 /// The issuer block of a unit's report: a commune's People's Committee, or a province's
@@ -153,7 +159,7 @@ pub fn report_document(meta: &ReportMeta, content: &ReportContent) -> OfficialDo
             .unwrap_or_default();
         format!(
             "Kế hoạch số {ns}{date} của {} về {}",
-            body_name(&plan.issuer),
+            body_name(&plan.issuer, &meta.plan_unit_name),
             lower_first(&plan.title)
         )
     };
@@ -629,5 +635,27 @@ pub fn plan_document(plan: &PlanDoc, issued: Option<Date>) -> OfficialDoc {
             title: plan.signature.title.clone(),
             name: plan.signature.name.clone(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::body_name;
+
+    #[test]
+    fn issuing_bodies_keep_their_proper_names() {
+        assert_eq!(
+            body_name("ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI", "Thành phố Hà Nội"),
+            "Ủy ban nhân dân thành phố Hà Nội"
+        );
+        assert_eq!(
+            body_name("UỶ BAN NHÂN DÂN PHƯỜNG HẢI DƯƠNG", "Phường Hải Dương"),
+            "Ủy ban nhân dân phường Hải Dương"
+        );
+        assert_eq!(body_name("SỞ Y TẾ", "Thành phố Hải Phòng"), "Sở Y tế");
+        assert_eq!(
+            body_name("SỞ GIÁO DỤC VÀ ĐÀO TẠO", "Tỉnh Ninh Bình"),
+            "Sở Giáo dục và Đào tạo"
+        );
     }
 }

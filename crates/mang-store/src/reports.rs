@@ -15,7 +15,7 @@ use crate::units::{self, Unit};
 use crate::{Result, Store, StoreError, Tx, now_text, timestamp};
 use mang_domain::access::{Principal, Role, Scoped, ViewAggregates, WriteReports};
 use mang_domain::reports::{
-    self as dom, Completeness, Narrative, ReportAction, ReportKind, ReportStatus, Timeliness,
+    self as dom, Completeness, Narrative, ReportAction, ReportKind, ReportStatus,
 };
 use mang_domain::targets::{self, Period, Value};
 use mang_domain::units::{UnitLevel, UnitPath};
@@ -915,20 +915,18 @@ async fn breakdowns(store: &Store, unit: &Unit, period: &Period) -> Result<Vec<C
     )))
     .bind(path.province.clone().unwrap_or_default())
     .bind(path.commune.clone().unwrap_or_default())
-    .bind(
+    .bind(timestamp(
         from.midnight()
             .assume_offset(mang_domain::cases::VN)
-            .to_offset(time::UtcOffset::UTC)
-            .pipe(timestamp),
-    )
-    .bind(
+            .to_offset(time::UtcOffset::UTC),
+    ))
+    .bind(timestamp(
         to.next_day()
             .unwrap_or(to)
             .midnight()
             .assume_offset(mang_domain::cases::VN)
-            .to_offset(time::UtcOffset::UTC)
-            .pipe(timestamp),
-    )
+            .to_offset(time::UtcOffset::UTC),
+    ))
     .fetch_all(store.pool())
     .await?;
     let mut by_harm: BTreeMap<&'static str, i64> = BTreeMap::new();
@@ -1086,13 +1084,6 @@ async fn breakdowns(store: &Store, unit: &Unit, period: &Period) -> Result<Vec<C
     });
     Ok(tables)
 }
-
-trait Pipe: Sized {
-    fn pipe<T>(self, f: impl FnOnce(Self) -> T) -> T {
-        f(self)
-    }
-}
-impl Pipe for OffsetDateTime {}
 
 /// The status of every expected sub-unit report of a schedule under `parent`, with the
 /// counts of on-time, late, missing and pending ones as seen on `today`.
@@ -1296,16 +1287,6 @@ pub async fn reminders(store: &Store, p: &Principal, today: Date) -> Result<Vec<
     Ok(out)
 }
 
-/// Timeliness of a unit's report, for lists.
-pub fn timeliness_of(r: &ReportRow) -> Timeliness {
-    match r.timeliness.as_str() {
-        "on_time" => Timeliness::OnTime,
-        "late" => Timeliness::Late,
-        "missing" => Timeliness::Missing,
-        _ => Timeliness::Pending,
-    }
-}
-
 /// Everything a report document needs: what the report says and its figures (frozen, or
 /// computed now for a draft).
 pub async fn document_parts(
@@ -1401,9 +1382,11 @@ async fn meta(
         Some(code) => units::get(store, &code).await?.name,
         None => String::new(),
     };
+    let plan_unit_name = units::get(store, &plan.unit_code).await?.name;
     Ok(crate::report_docs::ReportMeta {
         unit: unit.clone(),
         province_name,
+        plan_unit_name,
         schedule: s.clone(),
         plan,
         narrative,
