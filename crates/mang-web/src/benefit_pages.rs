@@ -290,36 +290,22 @@ async fn import(
     mp: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
     let u = require(m)?;
-    let (name, bytes, csrf) = match crate::exchange::read_upload(mp).await {
-        Ok(x) => x,
-        Err(msg) => {
+    let (name, bytes) = match crate::exchange::page_upload(&u, mp).await? {
+        crate::exchange::Upload::File(name, bytes) => (name, bytes),
+        crate::exchange::Upload::Refused(msg) => {
             return view(&st, &u, &q, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    check_csrf(&u, &csrf)?;
     let scoped = principal(&u)
         .scoped::<RecordPayments>()
         .map_err(|_| denied(&u))?;
     let unit = mang_store::units::get(&st.store, q.unit.trim())
         .await
         .map_err(|e| store_fail(&u, e))?;
-    match register_exchange::import_payments(&st.store, &scoped, &unit, &name, &bytes, today())
-        .await
-    {
-        Ok(r) => {
-            let status = if r.errors.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            view_with(&st, &u, &q, None, Some(r), status).await
-        }
-        Err(e @ StoreError::Invalid { .. }) => {
-            let msg = crate::registry_pages::fields_message(&e);
-            view(&st, &u, &q, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => Err(store_fail(&u, e)),
-    }
+    let r =
+        register_exchange::import_payments(&st.store, &scoped, &unit, &name, &bytes, today()).await;
+    let (error, import, status) = crate::exchange::import_outcome(&u, r)?;
+    view_with(&st, &u, &q, error, import, status).await
 }
 
 /// A commune's benefit payments as .xlsx, with the children's names (personal data: only
@@ -356,11 +342,8 @@ pub(crate) async fn api_import(
     mp: axum::extract::Multipart,
 ) -> Result<Json<RegisterImport>, ApiError> {
     let u = crate::api::require(m)?;
-    crate::api::check_csrf(&u, &headers)?;
     let scoped = u.session.principal.scoped::<RecordPayments>()?;
-    let (name, bytes, _) = crate::exchange::read_upload(mp)
-        .await
-        .map_err(|msg| ApiError::bad_request("file", msg))?;
+    let (name, bytes) = crate::exchange::api_upload(&u, &headers, mp).await?;
     let unit = mang_store::units::get(&st.store, &code).await?;
     Ok(Json(
         register_exchange::import_payments(&st.store, &scoped, &unit, &name, &bytes, today())

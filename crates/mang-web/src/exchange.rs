@@ -5,6 +5,7 @@
 
 use crate::AppState;
 use crate::auth::MaybeUser;
+use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::pages::{
     Layout, PageError, check_csrf, denied, layout, principal, render, require, store_fail,
@@ -252,6 +253,61 @@ async fn import_form(m: MaybeUser) -> Result<Response, PageError> {
         form_error: None,
         running: None,
     }))
+}
+
+/// An upload to a register's page: the file, or why there is none.
+pub(crate) enum Upload {
+    File(String, Vec<u8>),
+    Refused(String),
+}
+
+/// Read a register page's upload and check its CSRF token.
+pub(crate) async fn page_upload(u: &SignedIn, mp: Multipart) -> Result<Upload, PageError> {
+    match read_upload(mp).await {
+        Ok((name, bytes, csrf)) => {
+            check_csrf(u, &csrf)?;
+            Ok(Upload::File(name, bytes))
+        }
+        Err(msg) => Ok(Upload::Refused(msg)),
+    }
+}
+
+/// Read an API upload (field `file`) after the CSRF check of cookie sessions.
+pub(crate) async fn api_upload(
+    u: &SignedIn,
+    headers: &axum::http::HeaderMap,
+    mp: Multipart,
+) -> Result<(String, Vec<u8>), ApiError> {
+    crate::api::check_csrf(u, headers)?;
+    let (name, bytes, _) = read_upload(mp)
+        .await
+        .map_err(|msg| ApiError::bad_request("file", msg))?;
+    Ok((name, bytes))
+}
+
+/// A register import's outcome as its page shows it: (error message, the import's
+/// report, status).
+pub(crate) fn import_outcome(
+    u: &SignedIn,
+    r: Result<mang_store::register_exchange::RegisterImport, mang_store::StoreError>,
+) -> Result<
+    (
+        Option<String>,
+        Option<mang_store::register_exchange::RegisterImport>,
+        StatusCode,
+    ),
+    PageError,
+> {
+    match r {
+        Ok(r) if r.errors.is_empty() => Ok((None, Some(r), StatusCode::OK)),
+        Ok(r) => Ok((None, Some(r), StatusCode::UNPROCESSABLE_ENTITY)),
+        Err(e @ mang_store::StoreError::Invalid { .. }) => Ok((
+            Some(crate::registry_pages::fields_message(&e)),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
+        Err(e) => Err(store_fail(u, e)),
+    }
 }
 
 /// The uploaded file and the CSRF token from a multipart form.

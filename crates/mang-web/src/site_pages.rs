@@ -391,9 +391,9 @@ async fn import(
     mp: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
     let u = require(m)?;
-    let (name, bytes, csrf) = match crate::exchange::read_upload(mp).await {
-        Ok(x) => x,
-        Err(msg) => {
+    let (name, bytes) = match crate::exchange::page_upload(&u, mp).await? {
+        crate::exchange::Upload::File(name, bytes) => (name, bytes),
+        crate::exchange::Upload::Refused(msg) => {
             return list_view(
                 &st,
                 &u,
@@ -404,35 +404,15 @@ async fn import(
             .await;
         }
     };
-    check_csrf(&u, &csrf)?;
     let scoped = principal(&u)
         .scoped::<EditRegisters>()
         .map_err(|_| denied(&u))?;
     let unit = mang_store::units::get(&st.store, q.unit.trim())
         .await
         .map_err(|e| store_fail(&u, e))?;
-    match site_exchange::import_sites(&st.store, &scoped, &unit, &name, &bytes).await {
-        Ok(r) => {
-            let status = if r.errors.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            list_view_with(&st, &u, &unit.code, None, Some(r), status).await
-        }
-        Err(e @ StoreError::Invalid { .. }) => {
-            let msg = crate::registry_pages::fields_message(&e);
-            list_view(
-                &st,
-                &u,
-                &unit.code,
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(store_fail(&u, e)),
-    }
+    let r = site_exchange::import_sites(&st.store, &scoped, &unit, &name, &bytes).await;
+    let (error, import, status) = crate::exchange::import_outcome(&u, r)?;
+    list_view_with(&st, &u, &unit.code, error, import, status).await
 }
 
 /// A unit's active risk sites as .xlsx (the import template's columns). Audited.
@@ -465,11 +445,8 @@ pub(crate) async fn api_import(
     mp: axum::extract::Multipart,
 ) -> Result<Json<RegisterImport>, ApiError> {
     let u = crate::api::require(m)?;
-    crate::api::check_csrf(&u, &headers)?;
     let scoped = u.session.principal.scoped::<EditRegisters>()?;
-    let (name, bytes, _) = crate::exchange::read_upload(mp)
-        .await
-        .map_err(|msg| ApiError::bad_request("file", msg))?;
+    let (name, bytes) = crate::exchange::api_upload(&u, &headers, mp).await?;
     let unit = mang_store::units::get(&st.store, &code).await?;
     Ok(Json(
         site_exchange::import_sites(&st.store, &scoped, &unit, &name, &bytes).await?,
