@@ -235,6 +235,25 @@ impl Input {
     }
 }
 
+/// A coded column's error, with the values it takes when the cell had a wrong one:
+/// "Chọn loại cơ sở" → "Chọn loại cơ sở: «Nhà trẻ» không có trong danh mục (Cơ sở công
+/// lập, …)".
+fn with_choices(message: String, value: &str, choices: Option<String>) -> String {
+    match choices {
+        Some(list) if !value.trim().is_empty() => {
+            format!(
+                "{message}: «{}» không có trong danh mục ({list})",
+                value.trim()
+            )
+        }
+        _ => message,
+    }
+}
+
+fn labels<T: Copy>(all: &[T], label: fn(T) -> &'static str) -> String {
+    all.iter().map(|x| label(*x)).collect::<Vec<_>>().join(", ")
+}
+
 /// Check every non-empty row of a one-commune sheet: the "Mã xã" column (index 0), when
 /// filled, must be `commune`; `parse` checks the rest, its field errors placed in the
 /// columns `field_col` gives. Returns the good rows and every error.
@@ -242,6 +261,7 @@ fn check_rows<T>(
     input: &Input,
     commune: &Unit,
     field_col: impl Fn(&str) -> usize,
+    choices: impl Fn(&str) -> Option<String>,
     parse: impl Fn(&[String]) -> std::result::Result<T, Vec<mang_domain::registry::FieldError>>,
 ) -> (Vec<T>, Vec<RowError>) {
     let (mut good, mut errors) = (Vec::new(), Vec::new());
@@ -269,7 +289,8 @@ fn check_rows<T>(
                 for f in fields {
                     let i = field_col(f.field);
                     let value = input.cell(row, i);
-                    errors.push(input.error(line, input.cols[i], &value, f.message));
+                    let message = with_choices(f.message, &value, choices(f.field));
+                    errors.push(input.error(line, input.cols[i], &value, message));
                 }
             }
         }
@@ -410,7 +431,17 @@ pub async fn import_sites(
                 for f in fields {
                     let col = field_col(f.field);
                     let value = col.and_then(|c| row.get(c)).cloned().unwrap_or_default();
-                    errors.push(error(line, col, &value, f.message));
+                    let choices = match f.field {
+                        "kind" => Some(labels(SITE_KINDS, sites::SiteKind::label_vi)),
+                        "risk" => Some(labels(RISKS, sites::Risk::label_vi)),
+                        _ => None,
+                    };
+                    errors.push(error(
+                        line,
+                        col,
+                        &value,
+                        with_choices(f.message, &value, choices),
+                    ));
                 }
             }
         }
@@ -580,7 +611,15 @@ pub async fn import_activities(
         "adults" => 7,
         _ => 8,
     };
-    let (good, errors) = check_rows(&input, commune, field_col, |row| {
+    let choices = |field: &str| {
+        (field == "kind").then(|| {
+            labels(
+                mang_domain::activities::ACTIVITY_KINDS,
+                mang_domain::activities::ActivityKind::label_vi,
+            )
+        })
+    };
+    let (good, errors) = check_rows(&input, commune, field_col, choices, |row| {
         mang_domain::activities::check(
             &mang_domain::activities::RawActivity {
                 kind: input.cell(row, 1),
@@ -981,7 +1020,15 @@ pub async fn import_facilities(
         "capacity" => 4,
         _ => 5,
     };
-    let (good, errors) = check_rows(&input, commune, field_col, |row| {
+    let choices = |field: &str| {
+        (field == "kind").then(|| {
+            labels(
+                mang_domain::facilities::FACILITY_KINDS,
+                mang_domain::facilities::FacilityKind::label_vi,
+            )
+        })
+    };
+    let (good, errors) = check_rows(&input, commune, field_col, choices, |row| {
         mang_domain::facilities::check(&mang_domain::facilities::RawFacility {
             name: input.cell(row, 1),
             kind: input.cell(row, 2),

@@ -125,6 +125,16 @@ async fn facilities_import_all_or_nothing_and_export() {
             .any(|e| e["row"] == 3 && e["column"] == "E"),
         "{body}"
     );
+    // A wrong type names the allowed ones.
+    assert!(
+        r["errors"].as_array().unwrap().iter().any(|e| e["row"] == 3
+            && e["column"] == "C"
+            && e["message"]
+                .as_str()
+                .unwrap()
+                .contains("Cơ sở do tổ chức tôn giáo quản lý")),
+        "{body}"
+    );
     let (status, body) = upload(file(vec![
         vec![
             "",

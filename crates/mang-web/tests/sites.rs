@@ -240,6 +240,13 @@ async fn sites_import_all_or_nothing_and_export() {
         "the unknown type is reported in C3: {body}"
     );
     assert!(
+        at("C").unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .contains("«Hố sâu» không có trong danh mục (Ao, Hồ"),
+        "{body}"
+    );
+    assert!(
         at("E").is_some(),
         "the bad latitude is reported in E3: {body}"
     );
