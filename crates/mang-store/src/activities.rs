@@ -113,26 +113,7 @@ pub async fn create(
     )
     .map_err(StoreError::Fields)?;
     let mut tx = store.begin_write().await?;
-    let id: i64 = sqlx::query(
-        "INSERT INTO activities (province_code, commune_code, kind, title, held_on, children, \
-         children_7plus_consulted, children_11plus_in_models, adults, note, recorded_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-    )
-    .bind(path.province.clone())
-    .bind(path.commune.clone())
-    .bind(a.kind.as_str())
-    .bind(a.title.clone())
-    .bind(a.date.to_string())
-    .bind(a.children)
-    .bind(a.children_7plus_consulted)
-    .bind(a.children_11plus_in_models)
-    .bind(a.adults)
-    .bind(a.note.clone())
-    .bind(grant.actor().username.clone())
-    .bind(now_text())
-    .fetch_one(&mut *tx)
-    .await?
-    .get(0);
+    let id = insert(&mut tx, &path, &a, &grant.actor().username).await?;
     audit::append(
         &mut tx,
         &Actor::from(grant.actor()),
@@ -193,4 +174,34 @@ pub(crate) async fn counts_by_commune(
             )
         })
         .collect())
+}
+
+/// Write a checked activity of a commune (`path`); one statement of the caller's
+/// transaction (the form and the spreadsheet import).
+pub(crate) async fn insert(
+    tx: &mut crate::Tx,
+    path: &mang_domain::units::UnitPath,
+    a: &dom::Activity,
+    by: &str,
+) -> Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO activities (province_code, commune_code, kind, title, held_on, children, \
+         children_7plus_consulted, children_11plus_in_models, adults, note, recorded_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(path.province.clone())
+    .bind(path.commune.clone())
+    .bind(a.kind.as_str())
+    .bind(a.title.clone())
+    .bind(a.date.to_string())
+    .bind(a.children)
+    .bind(a.children_7plus_consulted)
+    .bind(a.children_11plus_in_models)
+    .bind(a.adults)
+    .bind(a.note.clone())
+    .bind(by.to_owned())
+    .bind(now_text())
+    .fetch_one(&mut **tx)
+    .await?
+    .get(0))
 }

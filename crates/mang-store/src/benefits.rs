@@ -301,23 +301,17 @@ pub async fn record(
         village: row.get("village_code"),
     };
     let grant = scoped.grant(&path).map_err(|_| StoreError::NotFound)?;
-    let id: i64 = sqlx::query(
-        "INSERT INTO benefit_payments (child_id, policy, month, amount, paid_on, province_code, commune_code, \
-         village_code, recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    let id = insert(
+        &mut tx,
+        &path,
+        input.child_id,
+        &p.code,
+        &month,
+        amount,
+        paid_on,
+        &grant.actor().username,
     )
-    .bind(input.child_id)
-    .bind(p.code.clone())
-    .bind(month.clone())
-    .bind(amount)
-    .bind(paid_on.to_string())
-    .bind(path.province.clone())
-    .bind(path.commune.clone())
-    .bind(path.village.clone())
-    .bind(grant.actor().username.clone())
-    .bind(now_text())
-    .fetch_one(&mut *tx)
-    .await?
-    .get(0);
+    .await?;
     audit::append(
         &mut tx,
         &Actor::from(grant.actor()),
@@ -481,4 +475,35 @@ pub async fn relief_by_commune(
         }
     }
     Ok(by.into_iter().map(|(c, (n, d))| (c, n, d)).collect())
+}
+
+/// Write a checked payment to a child at `path` (the child's commune and village); one
+/// statement of the caller's transaction (the form and the spreadsheet import).
+pub(crate) async fn insert(
+    tx: &mut crate::Tx,
+    path: &mang_domain::units::UnitPath,
+    child_id: i64,
+    policy: &str,
+    month: &str,
+    amount: i64,
+    paid_on: Date,
+    by: &str,
+) -> Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO benefit_payments (child_id, policy, month, amount, paid_on, province_code, commune_code, \
+         village_code, recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(child_id)
+    .bind(policy.to_owned())
+    .bind(month.to_owned())
+    .bind(amount)
+    .bind(paid_on.to_string())
+    .bind(path.province.clone())
+    .bind(path.commune.clone())
+    .bind(path.village.clone())
+    .bind(by.to_owned())
+    .bind(now_text())
+    .fetch_one(&mut **tx)
+    .await?
+    .get(0))
 }

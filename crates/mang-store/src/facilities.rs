@@ -136,22 +136,7 @@ pub async fn create(
     })
     .map_err(StoreError::Fields)?;
     let mut tx = store.begin_write().await?;
-    let id: i64 = sqlx::query(
-        "INSERT INTO care_facilities (province_code, commune_code, name, kind, licence, capacity, address, \
-         resolution, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9) RETURNING id",
-    )
-    .bind(path.province.clone())
-    .bind(path.commune.clone())
-    .bind(f.name.clone())
-    .bind(f.kind.as_str())
-    .bind(f.licence.clone())
-    .bind(f.capacity)
-    .bind(f.address.clone())
-    .bind(grant.actor().username.clone())
-    .bind(now_text())
-    .fetch_one(&mut *tx)
-    .await?
-    .get(0);
+    let id = insert(&mut tx, &path, &f, &grant.actor().username).await?;
     audit::append(
         &mut tx,
         &Actor::from(grant.actor()),
@@ -312,4 +297,30 @@ pub async fn place_child(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Write a checked facility of a commune (`path`), unresolved; one statement of the
+/// caller's transaction (the form and the spreadsheet import).
+pub(crate) async fn insert(
+    tx: &mut crate::Tx,
+    path: &mang_domain::units::UnitPath,
+    f: &dom::Facility,
+    by: &str,
+) -> Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO care_facilities (province_code, commune_code, name, kind, licence, capacity, address, \
+         resolution, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9) RETURNING id",
+    )
+    .bind(path.province.clone())
+    .bind(path.commune.clone())
+    .bind(f.name.clone())
+    .bind(f.kind.as_str())
+    .bind(f.licence.clone())
+    .bind(f.capacity)
+    .bind(f.address.clone())
+    .bind(by.to_owned())
+    .bind(now_text())
+    .fetch_one(&mut **tx)
+    .await?
+    .get(0))
 }

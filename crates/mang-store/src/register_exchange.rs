@@ -8,7 +8,7 @@
 use crate::audit::{self, Actor};
 use crate::import::RowError;
 use crate::units::Unit;
-use crate::{Result, Store, StoreError, now_text};
+use crate::{Result, Store, StoreError};
 use mang_docs::SheetOut;
 use mang_domain::access::{EditRegisters, Scoped, ViewAggregates};
 use mang_domain::import::column_letter;
@@ -140,6 +140,32 @@ pub struct RegisterImport {
     /// Rows added (0 when any row has an error).
     pub added: usize,
     pub errors: Vec<RowError>,
+}
+
+/// Audit an import of `added` rows of `entity` into `commune` and commit it.
+async fn finish_import(
+    mut tx: crate::Tx,
+    grant: &mang_domain::access::Grant<impl mang_domain::access::Permission>,
+    entity: &str,
+    commune: &Unit,
+    file_name: &str,
+    added: usize,
+) -> Result<RegisterImport> {
+    audit::append(
+        &mut tx,
+        &Actor::from(grant.actor()),
+        grant.path(),
+        "import",
+        entity,
+        &commune.code,
+        serde_json::json!({ "file": file_name, "added": added }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(RegisterImport {
+        added,
+        errors: Vec::new(),
+    })
 }
 
 /// An uploaded sheet with its columns found by header.
@@ -450,49 +476,12 @@ pub async fn import_sites(
         return Ok(RegisterImport { added: 0, errors });
     }
     let mut tx = store.begin_write().await?;
-    let now = now_text();
-    for (s, village) in &good {
-        sqlx::query(
-            "INSERT INTO risk_sites (province_code, commune_code, village_code, name, kind, risk, lat, lon, \
-             measures, note, status, version, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', 1, $11, $12, $12)",
-        )
-        .bind(path.province.clone())
-        .bind(path.commune.clone())
-        .bind(village.clone())
-        .bind(s.name.clone())
-        .bind(s.kind.as_str())
-        .bind(s.risk.as_str())
-        .bind(s.lat)
-        .bind(s.lon)
-        .bind(
-            s.measures
-                .iter()
-                .map(|m| m.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-        )
-        .bind(s.note.clone())
-        .bind(grant.actor().username.clone())
-        .bind(now.clone())
-        .execute(&mut *tx)
-        .await?;
+    for (site, village) in &good {
+        let mut at = path.clone();
+        at.village = village.clone();
+        crate::sites::insert(&mut tx, &at, site, &grant.actor().username).await?;
     }
-    audit::append(
-        &mut tx,
-        &Actor::from(grant.actor()),
-        grant.path(),
-        "import",
-        "risk_site",
-        &commune.code,
-        serde_json::json!({ "file": file_name, "added": good.len() }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(RegisterImport {
-        added: good.len(),
-        errors,
-    })
+    finish_import(tx, &grant, "risk_site", commune, file_name, good.len()).await
 }
 
 /// The activity columns, in order.
@@ -638,43 +627,10 @@ pub async fn import_activities(
         return Ok(RegisterImport { added: 0, errors });
     }
     let mut tx = store.begin_write().await?;
-    let now = now_text();
     for a in &good {
-        sqlx::query(
-            "INSERT INTO activities (province_code, commune_code, kind, title, held_on, children, \
-             children_7plus_consulted, children_11plus_in_models, adults, note, recorded_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(path.province.clone())
-        .bind(path.commune.clone())
-        .bind(a.kind.as_str())
-        .bind(a.title.clone())
-        .bind(a.date.to_string())
-        .bind(a.children)
-        .bind(a.children_7plus_consulted)
-        .bind(a.children_11plus_in_models)
-        .bind(a.adults)
-        .bind(a.note.clone())
-        .bind(grant.actor().username.clone())
-        .bind(now.clone())
-        .execute(&mut *tx)
-        .await?;
+        crate::activities::insert(&mut tx, &path, a, &grant.actor().username).await?;
     }
-    audit::append(
-        &mut tx,
-        &Actor::from(grant.actor()),
-        grant.path(),
-        "import",
-        "activity",
-        &commune.code,
-        serde_json::json!({ "file": file_name, "added": good.len() }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(RegisterImport {
-        added: good.len(),
-        errors,
-    })
+    finish_import(tx, &grant, "activity", commune, file_name, good.len()).await
 }
 
 /// The payment columns, in order. A payment names its child by "Mã trẻ" (Măng's id) or by
@@ -883,40 +839,30 @@ pub async fn import_payments(
         return Ok(RegisterImport { added: 0, errors });
     }
     let mut tx = store.begin_write().await?;
-    let now = now_text();
     for (child, village, policy, month, amount, paid_on) in &good {
-        sqlx::query(
-            "INSERT INTO benefit_payments (child_id, policy, month, amount, paid_on, province_code, commune_code, \
-             village_code, recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        let mut at = path.clone();
+        at.village = village.clone();
+        crate::benefits::insert(
+            &mut tx,
+            &at,
+            *child,
+            policy,
+            month,
+            *amount,
+            *paid_on,
+            &grant.actor().username,
         )
-        .bind(*child)
-        .bind(policy.clone())
-        .bind(month.clone())
-        .bind(*amount)
-        .bind(paid_on.to_string())
-        .bind(path.province.clone())
-        .bind(path.commune.clone())
-        .bind(village.clone())
-        .bind(grant.actor().username.clone())
-        .bind(now.clone())
-        .execute(&mut *tx)
         .await?;
     }
-    audit::append(
-        &mut tx,
-        &Actor::from(grant.actor()),
-        grant.path(),
-        "import",
+    finish_import(
+        tx,
+        &grant,
         "benefit_payment",
-        &commune.code,
-        serde_json::json!({ "file": file_name, "added": good.len() }),
+        commune,
+        file_name,
+        good.len(),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(RegisterImport {
-        added: good.len(),
-        errors,
-    })
+    .await
 }
 
 /// The care-facility columns, in order; the last two are exported, not imported.
@@ -1041,39 +987,10 @@ pub async fn import_facilities(
         return Ok(RegisterImport { added: 0, errors });
     }
     let mut tx = store.begin_write().await?;
-    let now = now_text();
     for f in &good {
-        sqlx::query(
-            "INSERT INTO care_facilities (province_code, commune_code, name, kind, licence, capacity, address, \
-             resolution, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9)",
-        )
-        .bind(path.province.clone())
-        .bind(path.commune.clone())
-        .bind(f.name.clone())
-        .bind(f.kind.as_str())
-        .bind(f.licence.clone())
-        .bind(f.capacity)
-        .bind(f.address.clone())
-        .bind(grant.actor().username.clone())
-        .bind(now.clone())
-        .execute(&mut *tx)
-        .await?;
+        crate::facilities::insert(&mut tx, &path, f, &grant.actor().username).await?;
     }
-    audit::append(
-        &mut tx,
-        &Actor::from(grant.actor()),
-        grant.path(),
-        "import",
-        "care_facility",
-        &commune.code,
-        serde_json::json!({ "file": file_name, "added": good.len() }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(RegisterImport {
-        added: good.len(),
-        errors,
-    })
+    finish_import(tx, &grant, "care_facility", commune, file_name, good.len()).await
 }
 
 /// A unit's child-friendly assessments for a year as .xlsx: one row per commune with its

@@ -229,26 +229,7 @@ pub async fn create(
     })
     .map_err(StoreError::Fields)?;
     let mut tx = store.begin_write().await?;
-    let id: i64 = sqlx::query(
-        "INSERT INTO risk_sites (province_code, commune_code, village_code, name, kind, risk, lat, lon, \
-         measures, note, status, version, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', 1, $11, $12, $12) RETURNING id",
-    )
-    .bind(path.province.clone())
-    .bind(path.commune.clone())
-    .bind(path.village.clone())
-    .bind(s.name.clone())
-    .bind(s.kind.as_str())
-    .bind(s.risk.as_str())
-    .bind(s.lat)
-    .bind(s.lon)
-    .bind(codes(&s.measures))
-    .bind(s.note.clone())
-    .bind(grant.actor().username.clone())
-    .bind(now_text())
-    .fetch_one(&mut *tx)
-    .await?
-    .get(0);
+    let id = insert(&mut tx, &path, &s, &grant.actor().username).await?;
     audit::append(
         &mut tx,
         &Actor::from(grant.actor()),
@@ -351,4 +332,34 @@ pub(crate) async fn progress_by_commune(
             )
         })
         .collect())
+}
+
+/// Write a checked site at `path` (its commune, and village if any); one statement of the
+/// caller's transaction (the form and the spreadsheet import).
+pub(crate) async fn insert(
+    tx: &mut crate::Tx,
+    path: &mang_domain::units::UnitPath,
+    s: &sites::Site,
+    by: &str,
+) -> Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO risk_sites (province_code, commune_code, village_code, name, kind, risk, lat, lon, \
+         measures, note, status, version, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', 1, $11, $12, $12) RETURNING id",
+    )
+    .bind(path.province.clone())
+    .bind(path.commune.clone())
+    .bind(path.village.clone())
+    .bind(s.name.clone())
+    .bind(s.kind.as_str())
+    .bind(s.risk.as_str())
+    .bind(s.lat)
+    .bind(s.lon)
+    .bind(codes(&s.measures))
+    .bind(s.note.clone())
+    .bind(by.to_owned())
+    .bind(now_text())
+    .fetch_one(&mut **tx)
+    .await?
+    .get(0))
 }
