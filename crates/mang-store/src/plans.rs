@@ -529,7 +529,7 @@ pub async fn create_sub_plan(
         .bind(unit.code.clone())
         .fetch_one(store.pool())
         .await?;
-    let place = short_name(&unit.name);
+    let place = mang_domain::units::short_name(&unit.name).to_owned();
     let doc = PlanDoc {
         code: format!("KH-{}-{}-{}", unit.code, parent.period, seq + 1),
         unit_code: unit.code.clone(),
@@ -651,23 +651,6 @@ pub async fn issue(
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// "Phường Hải Dương" → "Hải Dương"; "Thành phố Hải Phòng" → "Hải Phòng".
-pub fn short_name(name: &str) -> String {
-    for prefix in [
-        "Thành phố ",
-        "Tỉnh ",
-        "Xã ",
-        "Phường ",
-        "Đặc khu ",
-        "Thị trấn ",
-    ] {
-        if let Some(rest) = name.strip_prefix(prefix) {
-            return rest.to_owned();
-        }
-    }
-    name.to_owned()
 }
 
 /// A task with its progress updates.

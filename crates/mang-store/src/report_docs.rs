@@ -3,7 +3,6 @@
 //! the stored data to [`mang_docs::official::OfficialDoc`] and
 //! [`mang_docs::appendix::Appendix`]: the same data gives the same bytes.
 
-use crate::plans::short_name;
 use crate::reports::{ContentTable, ReportContent, ScheduleRow};
 use crate::scorecard::Figure;
 use crate::units::Unit;
@@ -12,6 +11,7 @@ use mang_docs::official::{Block, DocTable, OfficialDoc, Signature};
 use mang_domain::plans::PlanDoc;
 use mang_domain::reports::Narrative;
 use mang_domain::units::UnitLevel;
+use mang_domain::units::short_name;
 use time::Date;
 
 /// What a report document says besides its figures.
@@ -78,7 +78,7 @@ fn issuer(meta: &ReportMeta) -> (Option<String>, String, String, String, Signatu
             Some(parent),
             "SỞ Y TẾ".into(),
             "SYT".into(),
-            short_name(&meta.unit.name),
+            short_name(&meta.unit.name).to_owned(),
             Signature {
                 authority: Some("KT. GIÁM ĐỐC".into()),
                 title: "PHÓ GIÁM ĐỐC".into(),
@@ -90,7 +90,7 @@ fn issuer(meta: &ReportMeta) -> (Option<String>, String, String, String, Signatu
             None,
             format!("ỦY BAN NHÂN DÂN\n{}", meta.unit.name.to_uppercase()),
             "UBND".into(),
-            short_name(&meta.unit.name),
+            short_name(&meta.unit.name).to_owned(),
             Signature {
                 authority: Some("TM. ỦY BAN NHÂN DÂN".into()),
                 title: "CHỦ TỊCH".into(),

@@ -22,6 +22,36 @@ pub const PLAN_UNITS: [(&str, &str); 5] = [
     ("HUE-UBND", "46"),
 ];
 
+/// The path of a shipped plan's unit (from the embedded reference list, read once).
+fn plan_path(plan: &str) -> Option<&'static UnitPath> {
+    static PATHS: std::sync::OnceLock<Vec<(&'static str, UnitPath)>> = std::sync::OnceLock::new();
+    let paths = PATHS.get_or_init(|| {
+        let units = mang_domain::units::reference_units();
+        PLAN_UNITS
+            .iter()
+            .filter_map(|(p, code)| {
+                let u = units.iter().find(|u| u.code == *code)?;
+                Some((
+                    *p,
+                    match u.level {
+                        UnitLevel::Province => UnitPath {
+                            province: Some(u.code.clone()),
+                            commune: None,
+                            village: None,
+                        },
+                        _ => UnitPath {
+                            province: Some(u.parent_code.clone()),
+                            commune: Some(u.code.clone()),
+                            village: None,
+                        },
+                    },
+                ))
+            })
+            .collect()
+    });
+    paths.iter().find(|(p, _)| *p == plan).map(|(_, path)| path)
+}
+
 fn overlaps(a: &Period, b: &Period) -> bool {
     a.start() <= b.end() && b.start() <= a.end()
 }
@@ -231,22 +261,10 @@ pub async fn board(
     let scope = mang_domain::access::Scope::new(&unit.code(), &path);
     let mut baselines: BTreeMap<i32, UnitValues> = BTreeMap::new();
     for t in targets::targets() {
-        let plan_unit = PLAN_UNITS
-            .iter()
-            .find(|(p, _)| *p == t.plan)
-            .map(|(_, u)| *u);
-        let applies = match plan_unit {
-            Some(u)
-                if Some(u) == path.province.as_deref() || Some(u) == path.commune.as_deref() =>
-            {
-                true
-            }
-            Some(u) => match crate::units::get(store, u).await {
-                Ok(pu) => scope.contains(&pu.path()),
-                Err(_) => false,
-            },
-            None => false,
-        };
+        let applies = plan_path(&t.plan).is_some_and(|pu| {
+            pu.province == path.province && (pu.commune.is_none() || pu.commune == path.commune)
+                || scope.contains(pu)
+        });
         if let (targets::Comparator::LtBaseline, Some(y)) = (t.comparator, t.baseline_year)
             && applies
             && !baselines.contains_key(&y)
