@@ -208,15 +208,16 @@ pub struct ReportRow {
     pub events: Vec<EventRow>,
 }
 
+/// Where a report lies for access checks: its unit's province and commune.
+pub fn report_path(unit: &Unit) -> UnitPath {
+    let mut p = unit.path();
+    p.village = None;
+    p
+}
+
 impl ReportRow {
     pub fn status(&self) -> ReportStatus {
         ReportStatus::parse(&self.status).unwrap_or(ReportStatus::Draft)
-    }
-
-    pub fn path(&self, unit: &Unit) -> UnitPath {
-        let mut p = unit.path();
-        p.village = None;
-        p
     }
 
     pub fn narrative(&self) -> Narrative {
@@ -326,7 +327,7 @@ pub async fn get(
     let r = read(store, id, today_vn(now)).await?;
     let unit = units::get(store, &r.unit_code).await?;
     scoped
-        .grant(&r.path(&unit))
+        .grant(&report_path(&unit))
         .map_err(|_| StoreError::NotFound)?;
     Ok(r)
 }
@@ -491,7 +492,7 @@ pub async fn act(
     let today = today_vn(now);
     let r = read(store, id, today).await?;
     let unit = units::get(store, &r.unit_code).await?;
-    let path = r.path(&unit);
+    let path = report_path(&unit);
     let action = ReportAction::parse(&input.action)
         .ok_or_else(|| invalid("action", format!("thao tác «{}» không có", input.action)))?;
     let own_unit = p.unit.as_str() == r.unit_code;

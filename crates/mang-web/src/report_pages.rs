@@ -258,7 +258,7 @@ struct ReportForm {
 }
 
 fn roles(p: &Principal, r: &ReportRow, unit: &Unit) -> (bool, bool, bool) {
-    let path = r.path(unit);
+    let path = reports::report_path(unit);
     let author = p.unit.as_str() == r.unit_code && p.authorize::<WriteReports>(&path).is_ok();
     let reviewer = p.unit.as_str() != r.unit_code
         && p.authorize::<mang_domain::access::ReviewReports>(&path)
