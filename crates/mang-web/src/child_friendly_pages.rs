@@ -32,13 +32,7 @@ async fn export(
     Query(q): Query<Q>,
 ) -> Result<Response, PageError> {
     let u = require(m)?;
-    let scoped = principal(&u)
-        .scoped::<ViewAggregates>()
-        .map_err(|_| denied(&u))?;
-    let code = crate::pages::unit_param(&u, Some(q.unit.as_str()));
-    let unit = mang_store::units::get_scoped(&st.store, &scoped, &code)
-        .await
-        .map_err(|e| store_fail(&u, e))?;
+    let (scoped, unit) = crate::pages::viewed_unit(&st, &u, q.unit.as_str()).await?;
     let year = q.year.unwrap_or(crate::plan_pages::today().year());
     let bytes =
         mang_store::register_exchange::export_child_friendly(&st.store, &scoped, &unit, year)

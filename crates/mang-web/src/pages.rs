@@ -198,6 +198,23 @@ pub(crate) fn unit_param(u: &SignedIn, param: Option<&str>) -> String {
         .unwrap_or_else(|| principal(u).unit.to_string())
 }
 
+/// The unit a page or download is about (`param`, default the user's own), with the
+/// user's right to read aggregates scoped to it; not found outside the user's scope.
+pub(crate) async fn viewed_unit(
+    st: &AppState,
+    u: &SignedIn,
+    param: &str,
+) -> Result<(mang_domain::access::Scoped<ViewAggregates>, Unit), PageError> {
+    let scoped = principal(u)
+        .scoped::<ViewAggregates>()
+        .map_err(|_| denied(u))?;
+    let code = unit_param(u, Some(param));
+    let unit = units::get_scoped(&st.store, &scoped, &code)
+        .await
+        .map_err(|e| store_fail(u, e))?;
+    Ok((scoped, unit))
+}
+
 pub(crate) fn principal(u: &SignedIn) -> &Principal {
     &u.session.principal
 }

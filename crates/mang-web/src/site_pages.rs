@@ -362,13 +362,7 @@ async fn export(
     Query(q): Query<UnitQuery>,
 ) -> Result<Response, PageError> {
     let u = require(m)?;
-    let scoped = principal(&u)
-        .scoped::<ViewAggregates>()
-        .map_err(|_| denied(&u))?;
-    let code = crate::pages::unit_param(&u, Some(q.unit.trim()));
-    let unit = mang_store::units::get_scoped(&st.store, &scoped, &code)
-        .await
-        .map_err(|e| store_fail(&u, e))?;
+    let (scoped, unit) = crate::pages::viewed_unit(&st, &u, q.unit.trim()).await?;
     let bytes = site_exchange::export_sites(&st.store, &scoped, &unit)
         .await
         .map_err(|e| store_fail(&u, e))?;
