@@ -39,6 +39,7 @@ pub mod reports;
 pub mod scorecard;
 pub mod sites;
 mod sql;
+pub mod tally;
 pub mod testing;
 pub mod units;
 pub mod users;

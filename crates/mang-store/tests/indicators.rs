@@ -674,3 +674,165 @@ fn the_engine_computes_exactly_the_catalogues_computed_indicators() {
         .collect();
     assert_eq!(catalogue, indicators::COMPUTED);
 }
+
+/// The tallies kept at write time give exactly what reading every record gives: on a
+/// demo province with health records, for every kind of period, with "today" inside a
+/// running period, at a month's end and after the year, and again after writes of every
+/// kind the tallies follow (a weighing, a dose, a check-up, a death, a change of birth
+/// date, a move to another commune).
+#[tokio::test]
+async fn the_tallies_equal_a_full_reading_of_the_records() {
+    let db = TestDb::new().await;
+    let store = Store::open(&db.location, OpenMode::CreateOrMigrate)
+        .await
+        .unwrap();
+    // Records up to 20/10/2026; "today" is never before it (records cannot be dated in the
+    // future, and a reading from the records stops at today).
+    let as_of = date!(2026 - 10 - 20);
+    mang_store::demo::run(
+        &store,
+        &mang_store::demo::DemoParams {
+            province: "31".into(),
+            children: 4000,
+            seed: 7,
+            as_of,
+        },
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    mang_store::demo_health::run(&store, "31", 7, as_of)
+        .await
+        .unwrap();
+    assert!(mang_store::tally::pending(&store).await.unwrap() > 0);
+    mang_store::tally::settle(&store).await.unwrap();
+    assert_eq!(mang_store::tally::pending(&store).await.unwrap(), 0);
+    assert_eq!(
+        mang_store::tally::discrepancies(&store, "31").await.unwrap(),
+        Vec::<String>::new()
+    );
+    let periods = [
+        "2026", "2026S1", "2026S2", "2026Q2", "2026Q4", "202606", "202611", "202612", "2025",
+        "2025S2", "2024", "2021-2025",
+    ];
+    let nows = [
+        datetime!(2026-10-31 05:00 UTC), // 2026 running, at a month's end
+        NOW,                             // 26/11/2026: 2026 running, mid-month
+        datetime!(2027-01-15 05:00 UTC), // 2026 over
+    ];
+    let check = |when: &str| {
+        let store = store.clone();
+        let when = when.to_owned();
+        async move {
+            for now in nows {
+                for p in periods {
+                    let period = Period::parse(p).unwrap();
+                    let fast = indicators::compute_in(&store, "31", None, &period, now)
+                        .await
+                        .unwrap();
+                    let slow = indicators::compute_from_records(&store, "31", None, &period, now)
+                        .await
+                        .unwrap();
+                    let mut diffs = Vec::new();
+                    for c in fast.keys().chain(slow.keys()).collect::<std::collections::BTreeSet<_>>() {
+                        let (f, s) = (fast.get(c).cloned().unwrap_or_default(), slow.get(c).cloned().unwrap_or_default());
+                        for id in f.keys().chain(s.keys()).collect::<std::collections::BTreeSet<_>>() {
+                            if f.get(id) != s.get(id) {
+                                diffs.push(format!("{c} {id}: tallies {:?}, records {:?}", f.get(id), s.get(id)));
+                            }
+                        }
+                    }
+                    assert!(diffs.is_empty(), "{when}: period {p} at {now}: {diffs:#?}");
+                    let some = slow.keys().find(|c| c.as_str() != "31").unwrap().clone();
+                    let one = indicators::compute_in(&store, "31", Some(&some), &period, now)
+                        .await
+                        .unwrap();
+                    assert_eq!(one.get(&some), slow.get(&some), "{when}: {p} commune {some}");
+                }
+            }
+        }
+    };
+    check("demo").await;
+    // The demo must have given the sections something to count.
+    let all = indicators::compute_from_records(&store, "31", None, &Period::parse("2026").unwrap(), NOW)
+        .await
+        .unwrap();
+    let total = indicators::sum(all.values());
+    for id in [
+        "fully_immunized_under1_pct",
+        "underweight_under5_pct",
+        "vitamin_a_6_35m_twice_yearly_pct",
+        "under5_periodic_checkup_pct",
+        "low_birth_weight_pct",
+    ] {
+        assert!(total[id].numerator > 0.0, "{id}: {:?}", total[id]);
+    }
+
+    // Writes of every kind, through the store's own functions where there is one.
+    let kid: (i64, String, String) = sqlx::query_as(
+        "SELECT c.id, c.commune_code, c.birth_date FROM children c WHERE c.province_code = '31' \
+         AND c.status = 'active' AND EXISTS (SELECT 1 FROM child_measurements m WHERE m.child_id = c.id) \
+         ORDER BY c.id LIMIT 1",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let yte = user(&store, "yte_t", Role::HealthWorker, &kid.1).await;
+    mang_store::growth::record(
+        &store,
+        &yte.scoped().unwrap(),
+        kid.0,
+        &mang_store::growth::NewMeasurement {
+            date: "25/10/2026".into(),
+            weight_kg: "6".into(),
+            lenhei_cm: "99".into(),
+            measure: "h".into(),
+            oedema: "0".into(),
+            ..Default::default()
+        },
+        TODAY,
+    )
+    .await
+    .unwrap();
+    check("after a weighing").await;
+    // A dose deleted, a check-up and a vitamin A dose moved to another child, a birth date
+    // changed, a child moved to another commune, a child died (status), all in plain SQL:
+    // the tallies must follow whatever path wrote.
+    let other: (i64, String) = sqlx::query_as(
+        "SELECT id, commune_code FROM children WHERE province_code = '31' AND commune_code <> $1 \
+         AND status = 'active' AND birth_date > '2023-01-01' ORDER BY id LIMIT 1",
+    )
+    .bind(&kid.1)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    for sql in [
+        "DELETE FROM child_doses WHERE id = (SELECT MIN(id) FROM child_doses WHERE antigen <> 'vitamin_a')",
+        "UPDATE child_doses SET child_id = $1 WHERE id = (SELECT MIN(id) FROM child_doses WHERE antigen = 'vitamin_a')",
+        "UPDATE child_health_checks SET child_id = $1 WHERE id = (SELECT MIN(id) FROM child_health_checks)",
+    ] {
+        sqlx::query(sql).bind(other.0).execute(store.pool()).await.unwrap();
+    }
+    sqlx::query("UPDATE children SET birth_date = '2025-06-15' WHERE id = $1")
+        .bind(kid.0)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE children SET commune_code = $1 WHERE id = $2")
+        .bind(&kid.1)
+        .bind(other.0)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE children SET status = 'died' WHERE id = (SELECT MAX(child_id) FROM child_measurements)",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    check("after plain writes").await;
+    assert_eq!(
+        mang_store::tally::discrepancies(&store, "31").await.unwrap(),
+        Vec::<String>::new()
+    );
+}
