@@ -126,6 +126,10 @@ pub async fn run(
             ],
         )
         .await?;
+        // The child tally is counted per chunk from the generator's own counts
+        // (tally::add_new_children), not row by row: the trigger cost about 2 s per
+        // million children.
+        crate::defer_triggers(store, "children", &[crate::tally::CHILD_INSERT_TRIGGER]).await?;
     }
     // Generate and serialise on a blocking thread, two chunks ahead of the writer.
     let (send, mut recv) = tokio::sync::mpsc::channel::<PreparedChunk>(2);
@@ -344,6 +348,8 @@ pub struct PreparedChunk {
     poverty_json: Option<String>,
     children_json: String,
     circumstances_json: Option<String>,
+    /// The chunk's children by birth month for the child tally: `[commune, month, n]`.
+    tally_json: String,
 }
 
 /// Household rows: code, province, commune, village, head, address, phone.
@@ -476,6 +482,21 @@ pub fn prepare_chunk(
         households_json: serde_json::Value::Array(households).to_string(),
         poverty_json: (!poverty.is_empty()).then(|| serde_json::Value::Array(poverty).to_string()),
         children_json: serde_json::Value::Array(children).to_string(),
+        tally_json: {
+            let mut by_month: std::collections::BTreeMap<String, i64> = Default::default();
+            for c in &kids {
+                *by_month
+                    .entry(crate::tally::month_of(c.birth_date))
+                    .or_default() += 1;
+            }
+            serde_json::Value::Array(
+                by_month
+                    .into_iter()
+                    .map(|(m, n)| json!([chunk.commune_code, m, n]))
+                    .collect(),
+            )
+            .to_string()
+        },
         circumstances_json: (!circumstances.is_empty())
             .then(|| serde_json::Value::Array(circumstances).to_string()),
     }
@@ -531,6 +552,7 @@ async fn write_chunk(
         .bind(&now)
         .execute(&mut **tx)
         .await?;
+    crate::tally::add_new_children(tx, b, province, &chunk.tally_json).await?;
     if let Some(circ) = &chunk.circumstances_json {
         let t = |i: usize| json_col(b, i, ColType::Text);
         let sql = format!(

@@ -192,6 +192,38 @@ pub fn json_col(backend: Backend, i: usize, t: ColType) -> String {
     }
 }
 
+/// The DDL of a trigger (to drop it for a bulk load and create it again after), and the
+/// statement that drops it.
+pub async fn trigger_ddl(
+    tx: &mut crate::Tx,
+    backend: Backend,
+    table: &str,
+    name: &str,
+) -> Result<Option<(String, String)>> {
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = $1 AND name = $2"
+        }
+        Backend::Postgres => {
+            "SELECT pg_get_triggerdef(t.oid)::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+             WHERE c.relname = $1 AND t.tgname = $2 AND pg_table_is_visible(c.oid)"
+        }
+    };
+    let ddl: Option<String> = sqlx::query_scalar(sql)
+        .bind(table)
+        .bind(name)
+        .fetch_optional(&mut **tx)
+        .await?;
+    // Names come from the caller's constants, never from input.
+    Ok(ddl.map(|d| {
+        let drop = match backend {
+            Backend::Sqlite => format!("DROP TRIGGER {name}"),
+            Backend::Postgres => format!("DROP TRIGGER {name} ON {table}"),
+        };
+        (d, drop)
+    }))
+}
+
 /// Secondary (non-unique, non-primary-key) indexes of `table` as `(name, CREATE INDEX …)`.
 pub async fn secondary_indexes(
     tx: &mut crate::Tx,

@@ -842,8 +842,13 @@ impl Bounds {
     }
 }
 
-/// `birth_month NOT IN (...)` / `(birth_date >= ... OR ...)` for a set of exact months.
-fn month_filters(months: &std::collections::BTreeSet<String>, birth: &str) -> (String, String) {
+/// `AND birth_month NOT IN (...)` for a set of exact months, and one
+/// `AND <birth> >= 'yyyy-mm-01' AND <birth> <= 'yyyy-mm-31'` per month: each month is its
+/// own query, because SQLite reads an OR of ranges by scanning the whole province.
+fn month_filters(
+    months: &std::collections::BTreeSet<String>,
+    birth: &str,
+) -> (String, Vec<String>) {
     let list = months
         .iter()
         .map(|m| format!("'{m}'"))
@@ -851,20 +856,15 @@ fn month_filters(months: &std::collections::BTreeSet<String>, birth: &str) -> (S
         .join(", ");
     let ranges = months
         .iter()
-        .map(|m| format!("({birth} >= '{m}-01' AND {birth} <= '{m}-31')"))
-        .collect::<Vec<_>>()
-        .join(" OR ");
+        .map(|m| format!(" AND {birth} >= '{m}-01' AND {birth} <= '{m}-31'"))
+        .collect();
     (
         if list.is_empty() {
             String::new()
         } else {
             format!(" AND birth_month NOT IN ({list})")
         },
-        if ranges.is_empty() {
-            " AND 1 = 0".to_owned()
-        } else {
-            format!(" AND ({ranges})")
-        },
+        ranges,
     )
 }
 
@@ -941,18 +941,21 @@ async fn tallied_bands(
         commune,
     )
     .await?;
-    add_band_rows(
-        &mut out,
-        store,
-        &format!(
-            "FROM children WHERE province_code = $1 AND status <> 'merged'{in_exact}{}",
-            only("commune_code", 2, commune)
-        ),
-        &bounds.sums(&Cols::CHILDREN),
-        province,
-        commune,
-    )
-    .await?;
+    let sums = bounds.sums(&Cols::CHILDREN);
+    for range in in_exact {
+        add_band_rows(
+            &mut out,
+            store,
+            &format!(
+                "FROM children WHERE province_code = $1{range} AND status <> 'merged'{}",
+                only("commune_code", 2, commune)
+            ),
+            &sums,
+            province,
+            commune,
+        )
+        .await?;
+    }
     Ok(out)
 }
 
@@ -984,24 +987,24 @@ async fn tallied_period_children(
         s
     };
     let mut out = BTreeMap::new();
-    let queries = [
-        format!(
+    let mut queries = vec![format!(
             "SELECT commune_code, CAST(SUM(n) AS BIGINT) AS n FROM indicator_tally \
              WHERE province_code = $1 AND kind = '{kind}' AND period = $2 AND n > 0 AND active = 1 \
              AND (a & {mask}) = {mask} AND {}{not_exact}{} GROUP BY commune_code",
-            cut("(birth_month || '-01')"),
-            only("commune_code", 3, commune)
-        ),
-        // Driven by the children of the split months (birth-date index), then their fact.
-        format!(
+        cut("(birth_month || '-01')"),
+        only("commune_code", 3, commune)
+    )];
+    // Driven by the children of the split months (birth-date index), then their fact.
+    for range in in_exact {
+        queries.push(format!(
             "SELECT c.commune_code, COUNT(*) AS n FROM children c CROSS JOIN indicator_facts p \
-             WHERE c.province_code = $1{in_exact} AND p.child_id = c.id AND p.kind = '{kind}' \
+             WHERE c.province_code = $1{range} AND p.child_id = c.id AND p.kind = '{kind}' \
              AND p.period = $2 AND c.status = 'active' AND (p.a & {mask}) = {mask} AND {}{} \
              GROUP BY c.commune_code",
             cut("c.birth_date"),
             only("c.commune_code", 3, commune)
-        ),
-    ];
+        ));
+    }
     for sql in queries {
         for row in bind_commune(
             sqlx::query(AssertSqlSafe(sql))

@@ -222,7 +222,31 @@ pub async fn defer_indexes(store: &Store, table: &str, names: &[&str]) -> Result
     Ok(defs.len())
 }
 
-/// Build every index a bulk load deferred (also after a load was killed midway).
+/// Drop triggers of `table` for a bulk load that does their work itself, keeping their DDL
+/// in `deferred_indexes` so that [`restore_deferred_indexes`] creates them again (also
+/// after a load was killed midway: the next open does it).
+pub async fn defer_triggers(store: &Store, table: &str, names: &[&str]) -> Result<usize> {
+    let mut tx = store.begin_write().await?;
+    let mut n = 0;
+    for name in names {
+        if let Some((ddl, drop)) = dialect::trigger_ddl(&mut tx, store.backend, table, name).await? {
+            sqlx::query("INSERT INTO deferred_indexes (name, ddl) VALUES ($1, $2)")
+                .bind(*name)
+                .bind(ddl)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(drop))
+                .execute(&mut *tx)
+                .await?;
+            n += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Build every index a bulk load deferred (also after a load was killed midway), and
+/// create again the triggers it dropped.
 pub async fn restore_deferred_indexes(store: &Store) -> Result<usize> {
     let rows: Vec<(String, String)> =
         sqlx::query_as("SELECT name, ddl FROM deferred_indexes ORDER BY name")

@@ -488,6 +488,30 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
     Ok(())
 }
 
+/// Name of the trigger that counts a new child; a bulk load may drop it
+/// ([`crate::defer_triggers`]) and count its chunks itself (`demo`: [`add_new_children`]).
+pub const CHILD_INSERT_TRIGGER: &str = "children_tally_insert";
+
+/// Count new active, birth-registered children without an insurance card or
+/// immunisation flag (as a bulk load writes them) into the `child` tally: `json` is an
+/// array of `[commune, "yyyy-mm", n]`. What the insert trigger would have done row by row.
+pub async fn add_new_children(tx: &mut crate::Tx, backend: Backend, province: &str, json: &str) -> Result<()> {
+    let src = crate::dialect::json_rows_source(backend);
+    let col = |i, t| crate::dialect::json_col(backend, i, t);
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO indicator_tally ({KEY}, n) SELECT $2, 'child', '', {}, {}, 1, '', 1, 0, 0, 0, 0, {} \
+         FROM {src} WHERE true ON CONFLICT ({KEY}) DO UPDATE SET n = indicator_tally.n + excluded.n",
+        col(0, crate::dialect::ColType::Text),
+        col(1, crate::dialect::ColType::Text),
+        col(2, crate::dialect::ColType::Int),
+    )))
+    .bind(json)
+    .bind(province)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// The key columns of `indicator_tally`.
 pub const KEY: &str = "province_code, kind, period, commune_code, birth_month, active, x, a, b, c, d, e";
 

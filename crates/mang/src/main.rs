@@ -509,7 +509,7 @@ async fn run(cli: Cli) -> Result<()> {
             if n > 0 {
                 println!("Đã nạp {n} kế hoạch mẫu (data/plans) cùng chế độ báo cáo.");
             }
-            Ok(())
+            settle_tallies(&store).await
         }
         Command::Users {
             command:
@@ -638,6 +638,36 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// Compute the indicator facts of every child whose records changed (mang_store::tally):
+/// after a migration that queued a whole database, or a bulk load. Pages would do it on
+/// their first read; here it shows progress.
+async fn settle_tallies(store: &Store) -> Result<()> {
+    let pending = mang_store::tally::pending(store).await?;
+    if pending == 0 {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let bar = ProgressBar::new(pending as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trẻ: tính số liệu chỉ tiêu ({per_sec}, còn {eta})",
+        )
+        .expect("valid template"),
+    );
+    let n = mang_store::tally::settle_with(store, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "Đã tính số liệu chỉ tiêu của {} trẻ có hồ sơ thay đổi ({} giây).",
+        mang_domain::vi::number(n as i64),
+        format!("{:.1}", started.elapsed().as_secs_f64()).replace('.', ",")
+    );
+    Ok(())
+}
+
 async fn run_demo(
     db: &str,
     province: &str,
@@ -738,6 +768,7 @@ async fn run_demo(
             );
         }
     }
+    settle_tallies(&store).await?;
     {
         let p = mang_store::demo_plans::run(&store, province, seed, as_of).await?;
         if p.plans + p.commune_plans + p.reports > 0 {
