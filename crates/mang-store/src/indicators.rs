@@ -207,7 +207,12 @@ async fn compute_with(
         c_from: years_before(s, 1),
         c_to: years_before(r, 1),
     };
-    let (a16, a5, m6, m36) = (a16.to_string(), a5.to_string(), m6.to_string(), m36.to_string());
+    let (a16, a5, m6, m36) = (
+        a16.to_string(),
+        a5.to_string(),
+        m6.to_string(),
+        m36.to_string(),
+    );
     let bands = match mode {
         Mode::Records => {
             band_rows(
@@ -227,7 +232,12 @@ async fn compute_with(
     for (c, b) in &bands {
         let n = |col: &str| b[BANDS.iter().position(|x| *x == col).unwrap_or(0)] as f64;
         if n("coh") > 0.0 && mode == Mode::Tallies {
-            acc.add(c, "fully_immunized_under1_pct", n("coh_full"), Some(n("coh")));
+            acc.add(
+                c,
+                "fully_immunized_under1_pct",
+                n("coh_full"),
+                Some(n("coh")),
+            );
         }
         if n("act") == 0.0 {
             continue; // no active child: no denominators (as for a commune without children)
@@ -902,7 +912,9 @@ async fn add_band_rows(
     .fetch_all(store.pool())
     .await?;
     for row in &rows {
-        let e = out.entry(row.get("commune_code")).or_insert([0; BANDS.len()]);
+        let e = out
+            .entry(row.get("commune_code"))
+            .or_insert([0; BANDS.len()]);
         for (i, name) in BANDS.iter().enumerate() {
             e[i] += row.get::<Option<i64>, _>(*name).unwrap_or(0);
         }
@@ -988,7 +1000,7 @@ async fn tallied_period_children(
     };
     let mut out = BTreeMap::new();
     let mut queries = vec![format!(
-            "SELECT commune_code, CAST(SUM(n) AS BIGINT) AS n FROM indicator_tally \
+        "SELECT commune_code, CAST(SUM(n) AS BIGINT) AS n FROM indicator_tally \
              WHERE province_code = $1 AND kind = '{kind}' AND period = $2 AND n > 0 AND active = 1 \
              AND (a & {mask}) = {mask} AND {}{not_exact}{} GROUP BY commune_code",
         cut("(birth_month || '-01')"),
@@ -1054,10 +1066,20 @@ async fn tallied_newborns(
             acc.add(&c, "low_birth_weight_pct", f("a") as f64 * n, Some(n));
         }
         if f("b") == 1 {
-            acc.add(&c, "early_essential_newborn_care_pct", f("c") as f64 * n, Some(n));
+            acc.add(
+                &c,
+                "early_essential_newborn_care_pct",
+                f("c") as f64 * n,
+                Some(n),
+            );
         }
         acc.add(&c, "early_breastfeeding_1h_pct", f("d") as f64 * n, Some(n));
-        acc.add(&c, "newborn_screening_5_diseases_pct", f("e") as f64 * n, Some(n));
+        acc.add(
+            &c,
+            "newborn_screening_5_diseases_pct",
+            f("e") as f64 * n,
+            Some(n),
+        );
     }
     Ok(())
 }
@@ -1100,7 +1122,6 @@ async fn tallied_nutrition(
     }
     Ok(())
 }
-
 
 /// A province's own values: its communes' summed, and where the province entered its own
 /// aggregate figure (stored under the province's code), that one.

@@ -229,7 +229,8 @@ pub async fn defer_triggers(store: &Store, table: &str, names: &[&str]) -> Resul
     let mut tx = store.begin_write().await?;
     let mut n = 0;
     for name in names {
-        if let Some((ddl, drop)) = dialect::trigger_ddl(&mut tx, store.backend, table, name).await? {
+        if let Some((ddl, drop)) = dialect::trigger_ddl(&mut tx, store.backend, table, name).await?
+        {
             sqlx::query("INSERT INTO deferred_indexes (name, ddl) VALUES ($1, $2)")
                 .bind(*name)
                 .bind(ddl)

@@ -66,10 +66,7 @@ fn lit(s: &str) -> String {
 }
 
 fn id_list(ids: &[i64]) -> String {
-    ids.iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
 
 /// Whether any child waits for its facts.
@@ -212,9 +209,13 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
     for ((child, period), mask) in vita {
         if let Some(c) = children.get(&child) {
             let commune = c.commune.clone();
-            new.entry(child)
-                .or_default()
-                .push(fact(c, "vita", period, &commune, [mask, 0, 0, 0, 0]));
+            new.entry(child).or_default().push(fact(
+                c,
+                "vita",
+                period,
+                &commune,
+                [mask, 0, 0, 0, 0],
+            ));
         }
     }
     let mut full_changes: Vec<(i64, i64)> = Vec::new();
@@ -495,7 +496,12 @@ pub const CHILD_INSERT_TRIGGER: &str = "children_tally_insert";
 /// Count new active, birth-registered children without an insurance card or
 /// immunisation flag (as a bulk load writes them) into the `child` tally: `json` is an
 /// array of `[commune, "yyyy-mm", n]`. What the insert trigger would have done row by row.
-pub async fn add_new_children(tx: &mut crate::Tx, backend: Backend, province: &str, json: &str) -> Result<()> {
+pub async fn add_new_children(
+    tx: &mut crate::Tx,
+    backend: Backend,
+    province: &str,
+    json: &str,
+) -> Result<()> {
     let src = crate::dialect::json_rows_source(backend);
     let col = |i, t| crate::dialect::json_col(backend, i, t);
     sqlx::query(AssertSqlSafe(format!(
@@ -513,7 +519,8 @@ pub async fn add_new_children(tx: &mut crate::Tx, backend: Backend, province: &s
 }
 
 /// The key columns of `indicator_tally`.
-pub const KEY: &str = "province_code, kind, period, commune_code, birth_month, active, x, a, b, c, d, e";
+pub const KEY: &str =
+    "province_code, kind, period, commune_code, birth_month, active, x, a, b, c, d, e";
 
 /// Rows of the tallies that disagree with a recount from the records (kind `child`) and
 /// from the stored facts (the other kinds): empty when the tallies are right. For tests and

@@ -708,12 +708,24 @@ async fn the_tallies_equal_a_full_reading_of_the_records() {
     mang_store::tally::settle(&store).await.unwrap();
     assert_eq!(mang_store::tally::pending(&store).await.unwrap(), 0);
     assert_eq!(
-        mang_store::tally::discrepancies(&store, "31").await.unwrap(),
+        mang_store::tally::discrepancies(&store, "31")
+            .await
+            .unwrap(),
         Vec::<String>::new()
     );
     let periods = [
-        "2026", "2026S1", "2026S2", "2026Q2", "2026Q4", "202606", "202611", "202612", "2025",
-        "2025S2", "2024", "2021-2025",
+        "2026",
+        "2026S1",
+        "2026S2",
+        "2026Q2",
+        "2026Q4",
+        "202606",
+        "202611",
+        "202612",
+        "2025",
+        "2025S2",
+        "2024",
+        "2021-2025",
     ];
     let nows = [
         datetime!(2026-10-31 05:00 UTC), // 2026 running, at a month's end
@@ -734,11 +746,26 @@ async fn the_tallies_equal_a_full_reading_of_the_records() {
                         .await
                         .unwrap();
                     let mut diffs = Vec::new();
-                    for c in fast.keys().chain(slow.keys()).collect::<std::collections::BTreeSet<_>>() {
-                        let (f, s) = (fast.get(c).cloned().unwrap_or_default(), slow.get(c).cloned().unwrap_or_default());
-                        for id in f.keys().chain(s.keys()).collect::<std::collections::BTreeSet<_>>() {
+                    for c in fast
+                        .keys()
+                        .chain(slow.keys())
+                        .collect::<std::collections::BTreeSet<_>>()
+                    {
+                        let (f, s) = (
+                            fast.get(c).cloned().unwrap_or_default(),
+                            slow.get(c).cloned().unwrap_or_default(),
+                        );
+                        for id in f
+                            .keys()
+                            .chain(s.keys())
+                            .collect::<std::collections::BTreeSet<_>>()
+                        {
                             if f.get(id) != s.get(id) {
-                                diffs.push(format!("{c} {id}: tallies {:?}, records {:?}", f.get(id), s.get(id)));
+                                diffs.push(format!(
+                                    "{c} {id}: tallies {:?}, records {:?}",
+                                    f.get(id),
+                                    s.get(id)
+                                ));
                             }
                         }
                     }
@@ -747,16 +774,21 @@ async fn the_tallies_equal_a_full_reading_of_the_records() {
                     let one = indicators::compute_in(&store, "31", Some(&some), &period, now)
                         .await
                         .unwrap();
-                    assert_eq!(one.get(&some), slow.get(&some), "{when}: {p} commune {some}");
+                    assert_eq!(
+                        one.get(&some),
+                        slow.get(&some),
+                        "{when}: {p} commune {some}"
+                    );
                 }
             }
         }
     };
     check("demo").await;
     // The demo must have given the sections something to count.
-    let all = indicators::compute_from_records(&store, "31", None, &Period::parse("2026").unwrap(), NOW)
-        .await
-        .unwrap();
+    let all =
+        indicators::compute_from_records(&store, "31", None, &Period::parse("2026").unwrap(), NOW)
+            .await
+            .unwrap();
     let total = indicators::sum(all.values());
     for id in [
         "fully_immunized_under1_pct",
@@ -811,7 +843,11 @@ async fn the_tallies_equal_a_full_reading_of_the_records() {
         "UPDATE child_doses SET child_id = $1 WHERE id = (SELECT MIN(id) FROM child_doses WHERE antigen = 'vitamin_a')",
         "UPDATE child_health_checks SET child_id = $1 WHERE id = (SELECT MIN(id) FROM child_health_checks)",
     ] {
-        sqlx::query(sql).bind(other.0).execute(store.pool()).await.unwrap();
+        sqlx::query(sql)
+            .bind(other.0)
+            .execute(store.pool())
+            .await
+            .unwrap();
     }
     sqlx::query("UPDATE children SET birth_date = '2025-06-15' WHERE id = $1")
         .bind(kid.0)
@@ -832,7 +868,9 @@ async fn the_tallies_equal_a_full_reading_of_the_records() {
     .unwrap();
     check("after plain writes").await;
     assert_eq!(
-        mang_store::tally::discrepancies(&store, "31").await.unwrap(),
+        mang_store::tally::discrepancies(&store, "31")
+            .await
+            .unwrap(),
         Vec::<String>::new()
     );
 }

@@ -111,7 +111,8 @@ async fn unit_of(
 /// Periods offered in the picker: this year and the two before, their halves and
 /// quarters.
 fn period_choices() -> Vec<(String, String)> {
-    let y = now().to_offset(mang_domain::cases::VN).year();
+    let today = now().to_offset(mang_domain::cases::VN).date();
+    let y = today.year();
     let mut out = Vec::new();
     for year in [y, y - 1, y - 2] {
         for p in [
@@ -124,6 +125,21 @@ fn period_choices() -> Vec<(String, String)> {
             Period::Quarter(year, 4),
         ] {
             out.push((p.code(), p.label_vi()));
+        }
+    }
+    // This year's months so far, latest first.
+    for m in (1..=u8::from(today.month())).rev() {
+        let p = Period::Month(y, m);
+        out.push((p.code(), p.label_vi()));
+    }
+    // The five-year plan periods (2021–2025, 2026–2030: the national programmes' stages)
+    // containing this year and the last: pooled figures.
+    let block = |year: i32| 2021 + (year - 2021).div_euclid(5) * 5;
+    for start in [block(y), block(y - 1)] {
+        let p = Period::Years(start, start + 4);
+        let choice = (p.code(), p.label_vi());
+        if !out.contains(&choice) {
+            out.push(choice);
         }
     }
     out

@@ -186,6 +186,36 @@ async fn who_sees_which_figures() {
     assert!(
         page.contains("id=\"scorecard\"") && page.contains("Tỷ suất tử vong trẻ em dưới 1 tuổi")
     );
+    // Any period: a month and a five-year stage are offered and shown.
+    let y_num: i32 = y.parse().unwrap();
+    let stage = 2021 + (y_num - 2021).div_euclid(5) * 5;
+    let (years, month) = (format!("{stage}-{}", stage + 4), format!("{y}01"));
+    assert!(
+        page.contains(&format!("<option value=\"{years}\"")),
+        "five-year stage offered"
+    );
+    assert!(
+        page.contains(&format!("<option value=\"{month}\"")),
+        "January offered"
+    );
+    for (p, label) in [
+        (years.clone(), format!("giai đoạn {stage}–{}", stage + 4)),
+        (month.clone(), format!("tháng 1/{y}")),
+    ] {
+        let (status, page) = leader.get(&format!("/indicators?unit=31&period={p}")).await;
+        assert_eq!(status, 200, "{p}");
+        assert!(
+            page.contains(&label) && page.contains("id=\"scorecard\""),
+            "{p}"
+        );
+        let (status, page) = leader
+            .get(&format!(
+                "/indicators/infant_mortality_rate?unit=31&period={p}"
+            ))
+            .await;
+        assert_eq!(status, 200, "{p}");
+        assert!(page.contains(&label), "{p}");
+    }
     let (_, page) = leader
         .get(&format!(
             "/indicators/underweight_under5_pct?unit={a}&period={y}"
