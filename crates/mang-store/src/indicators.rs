@@ -169,7 +169,8 @@ async fn compute_with(
     now: OffsetDateTime,
     mode: Mode,
 ) -> Result<ByCommune> {
-    // Nutrition, vitamin A and check-ups are tallied per calendar period (not multi-year).
+    // Nutrition, vitamin A and check-ups are tallied per calendar period and five-year
+    // stage; other multi-year spans are read from the records.
     let by_record = mode == Mode::Records || !crate::tally::keeps(period);
     let today = now.to_offset(mang_domain::cases::VN).date();
     let r = reference_date(period, today);
@@ -459,7 +460,11 @@ async fn compute_with(
             }
         }
     } else if !halves.is_empty() {
-        let mask: i64 = halves.iter().map(|(_, h)| 1i64 << (h - 1)).sum();
+        let first = period.start().year();
+        let mask: i64 = halves
+            .iter()
+            .map(|h| crate::tally::round_bit(first, *h))
+            .sum();
         for (c, n) in tallied_period_children(
             store,
             province,

@@ -12,8 +12,9 @@
 //!   computed nightly; a write shows on the next read.
 //!
 //! A period fact is kept for every calendar period that contains a record: the year, its
-//! half, its quarter and its month (`2026`, `2026S1`, `2026Q1`, `202601`). Multi-year periods
-//! are computed from the records (`indicators`).
+//! half, its quarter, its month and its five-year stage (`2026`, `2026S1`, `2026Q1`,
+//! `202601`, `2026-2030`). Other multi-year spans are computed from the records
+//! (`indicators`).
 
 use crate::{Result, Store, dialect::Backend};
 use mang_domain::growth::{self, GrowthMeasurement};
@@ -39,20 +40,40 @@ pub struct Fact {
     pub flags: [i64; 5],
 }
 
-/// The calendar periods a record's date counts in (year, half, quarter, month).
-pub fn periods_of(d: Date) -> [String; 4] {
+/// The five-year stage a year belongs to (2021–2025, 2026–2030: the stages of the national
+/// programmes for children and of the example plans).
+pub fn stage_of(year: i32) -> Period {
+    let start = 2021 + (year - 2021).div_euclid(5) * 5;
+    Period::Years(start, start + 4)
+}
+
+/// The calendar periods a record's date counts in: its year, half, quarter, month and
+/// five-year stage, with the first year of each (for the vitamin A round bits).
+pub fn periods_of(d: Date) -> [(String, i32); 5] {
     let (y, m) = (d.year(), u8::from(d.month()));
+    let stage = stage_of(y);
     [
-        Period::Year(y).code(),
-        Period::Half(y, if m <= 6 { 1 } else { 2 }).code(),
-        Period::Quarter(y, (m - 1) / 3 + 1).code(),
-        Period::Month(y, m).code(),
+        (Period::Year(y).code(), y),
+        (Period::Half(y, if m <= 6 { 1 } else { 2 }).code(), y),
+        (Period::Quarter(y, (m - 1) / 3 + 1).code(), y),
+        (Period::Month(y, m).code(), y),
+        (stage.code(), stage.start().year()),
     ]
 }
 
-/// Whether a period's facts are kept (every period but a multi-year one).
+/// The bit of a vitamin A round (a half of a year) in a period starting in `first_year`:
+/// two bits a year, the first half first.
+pub fn round_bit(first_year: i32, (year, half): (i32, u8)) -> i64 {
+    1i64 << ((year - first_year).clamp(0, 30) * 2 + i32::from(half) - 1)
+}
+
+/// Whether a period's facts are kept: every calendar period, and multi-year ones that are a
+/// five-year stage (others are computed from the records).
 pub fn keeps(period: &Period) -> bool {
-    !matches!(period, Period::Years(..))
+    match *period {
+        Period::Years(a, b) => stage_of(a) == Period::Years(a, b),
+        _ => true,
+    }
 }
 
 /// `yyyy-mm` of a date (the `birth_month` and `x` columns).
@@ -179,7 +200,7 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
     };
 
     // Doses: "fully immunised before one" (children.full_by_one, counted by the triggers)
-    // and vitamin A by period (a = the halves of the year with a dose: bit 1, bit 2).
+    // and vitamin A by period (a = the rounds with a dose, `round_bit`).
     let mut given: HashMap<i64, Vec<Given>> = HashMap::new();
     let mut vita: HashMap<(i64, String), i64> = HashMap::new();
     for row in sqlx::query(AssertSqlSafe(format!(
@@ -194,9 +215,9 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
         };
         let antigen: String = row.get("antigen");
         if antigen == "vitamin_a" {
-            let bit = 1 << (immunization::half_year(date).1 - 1);
-            for p in periods_of(date) {
-                *vita.entry((child, p)).or_default() |= bit;
+            let half = immunization::half_year(date);
+            for (p, first_year) in periods_of(date) {
+                *vita.entry((child, p)).or_default() |= round_bit(first_year, half);
             }
         } else {
             given.entry(child).or_default().push(Given {
@@ -238,7 +259,7 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
     .await?
     {
         if let Some(date) = parse_date(&row.get::<String, _>("checked_on")) {
-            for p in periods_of(date) {
+            for (p, _) in periods_of(date) {
                 checked.insert((row.get("child_id"), p));
             }
         }
@@ -273,7 +294,7 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
         };
         let child: i64 = row.get("child_id");
         let key = (measured, row.get::<i64, _>("id"));
-        for p in periods_of(date) {
+        for (p, _) in periods_of(date) {
             let slot = (child, p);
             if latest.get(&slot).is_some_and(|prev| prev.key >= key) {
                 continue;
@@ -588,4 +609,34 @@ pub async fn discrepancies(store: &Store, province: &str) -> Result<Vec<String>>
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn a_date_counts_in_its_year_half_quarter_month_and_stage() {
+        let codes: Vec<String> = periods_of(date!(2026 - 05 - 31))
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(codes, ["2026", "2026S1", "2026Q2", "202605", "2026-2030"]);
+        assert_eq!(
+            periods_of(date!(2025 - 12 - 01))[4],
+            ("2021-2025".into(), 2021)
+        );
+        assert_eq!(stage_of(2020), Period::Years(2016, 2020));
+    }
+
+    #[test]
+    fn rounds_are_two_bits_a_year_from_the_periods_first_year() {
+        assert_eq!(round_bit(2026, (2026, 1)), 1);
+        assert_eq!(round_bit(2026, (2026, 2)), 2);
+        assert_eq!(round_bit(2021, (2023, 2)), 1 << 5);
+        assert!(keeps(&Period::Years(2021, 2025)));
+        assert!(!keeps(&Period::Years(2022, 2024)));
+        assert!(keeps(&Period::Month(2026, 3)));
+    }
 }

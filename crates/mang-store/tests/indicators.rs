@@ -726,6 +726,8 @@ async fn the_tallies_equal_a_full_reading_of_the_records() {
         "2025S2",
         "2024",
         "2021-2025",
+        "2026-2030",
+        "2022-2024",
     ];
     let nows = [
         datetime!(2026-10-31 05:00 UTC), // 2026 running, at a month's end
