@@ -995,7 +995,7 @@ async fn tallied_period_children(
             exact.insert(crate::tally::month_of(d));
         }
     }
-    let (not_exact, in_exact) = month_filters(&exact, "c.birth_date");
+    let (not_exact, in_exact) = month_filters(&exact, "birth_date");
     let cut = |birth: &str| {
         let mut s = format!("{birth} > '{after}'");
         if let Some(u) = until {
@@ -1011,15 +1011,15 @@ async fn tallied_period_children(
         cut("(birth_month || '-01')"),
         only("commune_code", 3, commune)
     )];
-    // Driven by the children of the split months (birth-date index), then their fact.
+    // The split months child by child, from the facts' birth dates (a partial index per
+    // kind: contiguous, and no child record read).
     for range in in_exact {
         queries.push(format!(
-            "SELECT c.commune_code, COUNT(*) AS n FROM children c CROSS JOIN indicator_facts p \
-             WHERE c.province_code = $1{range} AND p.child_id = c.id AND p.kind = '{kind}' \
-             AND p.period = $2 AND c.status = 'active' AND (p.a & {mask}) = {mask} AND {}{} \
-             GROUP BY c.commune_code",
-            cut("c.birth_date"),
-            only("c.commune_code", 3, commune)
+            "SELECT commune_code, COUNT(*) AS n FROM indicator_facts \
+             WHERE province_code = $1 AND kind = '{kind}' AND period = $2{range} AND active = 1 \
+             AND (a & {mask}) = {mask} AND {}{} GROUP BY commune_code",
+            cut("birth_date"),
+            only("commune_code", 3, commune)
         ));
     }
     for sql in queries {

@@ -35,7 +35,9 @@ pub struct Fact {
     pub period: String,
     pub province: String,
     pub commune: String,
-    pub birth_month: String,
+    /// The child's birth date for `vita` and `chk` (the tally keeps its month; the split
+    /// months of a reading are counted from the dates), empty for the others.
+    pub birth: String,
     pub active: i64,
     pub flags: [i64; 5],
 }
@@ -148,7 +150,7 @@ struct Child {
     province: String,
     commune: String,
     birth: Date,
-    birth_month: String,
+    birth_text: String,
     active: i64,
     female: bool,
     full_by_one: i64,
@@ -174,7 +176,7 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
                 province: row.get("province_code"),
                 commune: row.get("commune_code"),
                 birth,
-                birth_month: birth_text.chars().take(7).collect(),
+                birth_text: birth_text.clone(),
                 active: i64::from(row.get::<String, _>("status") == "active"),
                 female: row.get::<String, _>("sex") == "female",
                 full_by_one: row.get("full_by_one"),
@@ -189,8 +191,8 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
             period,
             province: c.province.clone(),
             commune: commune.to_owned(),
-            birth_month: if per_child {
-                c.birth_month.clone()
+            birth: if per_child {
+                c.birth_text.clone()
             } else {
                 String::new()
             },
@@ -385,7 +387,7 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
     // The difference with the stored facts, applied to the tallies.
     let mut old: BTreeMap<i64, Vec<Fact>> = BTreeMap::new();
     for row in sqlx::query(AssertSqlSafe(format!(
-        "SELECT child_id, kind, period, province_code, commune_code, birth_month, active, a, b, c, d, e \
+        "SELECT child_id, kind, period, province_code, commune_code, birth_date, active, a, b, c, d, e \
          FROM indicator_facts WHERE child_id IN ({list})"
     )))
     .fetch_all(&mut **tx)
@@ -402,7 +404,7 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
             period: row.get("period"),
             province: row.get("province_code"),
             commune: row.get("commune_code"),
-            birth_month: row.get("birth_month"),
+            birth: row.get("birth_date"),
             active: row.get("active"),
             flags: [
                 row.get("a"),
@@ -413,7 +415,28 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
             ],
         });
     }
-    let mut delta: HashMap<&Fact, i64> = HashMap::new();
+    // Tally rows: (province, kind, period, commune, birth month, active, flags).
+    type Key<'a> = (
+        &'a str,
+        &'static str,
+        &'a str,
+        &'a str,
+        &'a str,
+        i64,
+        [i64; 5],
+    );
+    fn key(f: &Fact) -> Key<'_> {
+        (
+            &f.province,
+            f.kind,
+            &f.period,
+            &f.commune,
+            f.birth.get(..7).unwrap_or(""),
+            f.active,
+            f.flags,
+        )
+    }
+    let mut delta: HashMap<Key<'_>, i64> = HashMap::new();
     let mut changed: Vec<i64> = Vec::new();
     for id in ids {
         let mut before = old.get(id).cloned().unwrap_or_default();
@@ -426,32 +449,33 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
     }
     for id in &changed {
         for f in old.get(id).into_iter().flatten() {
-            *delta.entry(f).or_default() -= 1;
+            *delta.entry(key(f)).or_default() -= 1;
         }
         for f in new.get(id).into_iter().flatten() {
-            *delta.entry(f).or_default() += 1;
+            *delta.entry(key(f)).or_default() += 1;
         }
     }
-    let deltas: Vec<(&Fact, i64)> = delta.into_iter().filter(|(_, n)| *n != 0).collect();
+    let deltas: Vec<(Key<'_>, i64)> = delta.into_iter().filter(|(_, n)| *n != 0).collect();
     for chunk in deltas.chunks(400) {
         let values: Vec<String> = chunk
             .iter()
-            .map(|(f, n)| {
-                format!(
-                    "({}, {}, {}, {}, {}, {}, '', {}, {}, {}, {}, {}, {n})",
-                    lit(&f.province),
-                    lit(f.kind),
-                    lit(&f.period),
-                    lit(&f.commune),
-                    lit(&f.birth_month),
-                    f.active,
-                    f.flags[0],
-                    f.flags[1],
-                    f.flags[2],
-                    f.flags[3],
-                    f.flags[4]
-                )
-            })
+            .map(
+                |((province, kind, period, commune, month, active, flags), n)| {
+                    format!(
+                        "({}, {}, {}, {}, {}, {active}, '', {}, {}, {}, {}, {}, {n})",
+                        lit(province),
+                        lit(kind),
+                        lit(period),
+                        lit(commune),
+                        lit(month),
+                        flags[0],
+                        flags[1],
+                        flags[2],
+                        flags[3],
+                        flags[4]
+                    )
+                },
+            )
             .collect();
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO indicator_tally ({KEY}, n) VALUES {} \
@@ -478,7 +502,7 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
                         lit(&f.period),
                         lit(&f.province),
                         lit(&f.commune),
-                        lit(&f.birth_month),
+                        lit(&f.birth),
                         f.active,
                         f.flags[0],
                         f.flags[1],
@@ -492,7 +516,7 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
         for chunk in rows.chunks(400) {
             sqlx::query(AssertSqlSafe(format!(
                 "INSERT INTO indicator_facts (child_id, kind, period, province_code, commune_code, \
-                 birth_month, active, a, b, c, d, e) VALUES {}",
+                 birth_date, active, a, b, c, d, e) VALUES {}",
                 chunk.join(", ")
             )))
             .execute(&mut **tx)
@@ -558,9 +582,10 @@ pub async fn discrepancies(store: &Store, province: &str) -> Result<Vec<String>>
          WHERE province_code = $1 AND status <> 'merged' \
          GROUP BY commune_code, substr(birth_date, 1, 7), CASE WHEN status = 'active' THEN 1 ELSE 0 END, \
          {ins}, birth_registered, full_by_one \
-         UNION ALL SELECT kind, period, commune_code, birth_month, active, '' AS x, a, b, c, d, e, COUNT(*) AS n \
+         UNION ALL SELECT kind, period, commune_code, substr(birth_date, 1, 7) AS birth_month, active, \
+         '' AS x, a, b, c, d, e, COUNT(*) AS n \
          FROM indicator_facts WHERE province_code = $1 \
-         GROUP BY kind, period, commune_code, birth_month, active, a, b, c, d, e"
+         GROUP BY kind, period, commune_code, substr(birth_date, 1, 7), active, a, b, c, d, e"
     );
     let line = |r: &sqlx::any::AnyRow| {
         format!(
