@@ -192,6 +192,18 @@ pub fn json_col(backend: Backend, i: usize, t: ColType) -> String {
     }
 }
 
+/// Make a SQLite connection read the current schema before DDL: a pooled connection
+/// whose schema predates a `DROP TRIGGER` on another connection refused to create the
+/// trigger again ("already exists") until it read the catalogue. PostgreSQL: nothing.
+pub async fn refresh_schema(tx: &mut crate::Tx, backend: Backend) -> Result<()> {
+    if backend == Backend::Sqlite {
+        sqlx::query("SELECT COUNT(*) FROM sqlite_master")
+            .fetch_one(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The DDL of a trigger (to drop it for a bulk load and create it again after), and the
 /// statement that drops it.
 pub async fn trigger_ddl(

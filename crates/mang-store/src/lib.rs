@@ -202,6 +202,7 @@ pub fn timestamp(t: time::OffsetDateTime) -> String {
 /// [`restore_deferred_indexes`] builds them again.
 pub async fn defer_indexes(store: &Store, table: &str, names: &[&str]) -> Result<usize> {
     let mut tx = store.begin_write().await?;
+    dialect::refresh_schema(&mut tx, store.backend).await?;
     let defs: Vec<(String, String)> = dialect::secondary_indexes(&mut tx, store.backend, table)
         .await?
         .into_iter()
@@ -215,6 +216,7 @@ pub async fn defer_indexes(store: &Store, table: &str, names: &[&str]) -> Result
             .await?;
         // Index names come from the catalog, never from input.
         sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
+            .persistent(false)
             .execute(&mut *tx)
             .await?;
     }
@@ -227,6 +229,7 @@ pub async fn defer_indexes(store: &Store, table: &str, names: &[&str]) -> Result
 /// after a load was killed midway: the next open does it).
 pub async fn defer_triggers(store: &Store, table: &str, names: &[&str]) -> Result<usize> {
     let mut tx = store.begin_write().await?;
+    dialect::refresh_schema(&mut tx, store.backend).await?;
     let mut n = 0;
     for name in names {
         if let Some((ddl, drop)) = dialect::trigger_ddl(&mut tx, store.backend, table, name).await?
@@ -237,6 +240,7 @@ pub async fn defer_triggers(store: &Store, table: &str, names: &[&str]) -> Resul
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(sqlx::AssertSqlSafe(drop))
+                .persistent(false)
                 .execute(&mut *tx)
                 .await?;
             n += 1;
@@ -255,7 +259,9 @@ pub async fn restore_deferred_indexes(store: &Store) -> Result<usize> {
             .await?;
     for (name, ddl) in &rows {
         let mut tx = store.begin_write().await?;
+        dialect::refresh_schema(&mut tx, store.backend).await?;
         sqlx::query(sqlx::AssertSqlSafe(ddl.clone()))
+            .persistent(false)
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM deferred_indexes WHERE name = $1")

@@ -567,25 +567,66 @@ pub async fn add_new_children(
 pub const KEY: &str =
     "province_code, kind, period, commune_code, birth_month, active, x, a, b, c, d, e";
 
+/// The `child` tally key of a child row (as the triggers of migration 0024 compute it),
+/// and the same without its constants, to group by.
+const CHILD_KEY: &str = "province_code, 'child' AS kind, '' AS period, commune_code, \
+    substr(birth_date, 1, 7) AS birth_month, \
+    CAST(CASE WHEN status = 'active' THEN 1 ELSE 0 END AS BIGINT) AS active, \
+    CASE WHEN insurance_card IS NULL OR insurance_card = '' OR insurance_valid_to IS NULL THEN '' \
+    ELSE substr(insurance_valid_to, 1, 7) END AS x, birth_registered AS a, full_by_one AS b, \
+    CAST(0 AS BIGINT) AS c, CAST(0 AS BIGINT) AS d, CAST(0 AS BIGINT) AS e";
+const CHILD_GROUP: &str = "province_code, commune_code, substr(birth_date, 1, 7), \
+    CASE WHEN status = 'active' THEN 1 ELSE 0 END, \
+    CASE WHEN insurance_card IS NULL OR insurance_card = '' OR insurance_valid_to IS NULL THEN '' \
+    ELSE substr(insurance_valid_to, 1, 7) END, birth_registered, full_by_one";
+
+/// Throw the tallies away and count them again from the records (`mang tallies rebuild`):
+/// the child tally by one pass over `children`, every other fact by settling every child
+/// with records. For a database written with the triggers off, or to check an upgrade.
+pub async fn rebuild_with(store: &Store, progress: impl FnMut(u64, u64)) -> Result<u64> {
+    let mut tx = store.begin_write().await?;
+    if store.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(7203)")
+            .execute(&mut *tx)
+            .await?;
+    }
+    for sql in [
+        "UPDATE children SET full_by_one = 0 WHERE full_by_one <> 0",
+        "DELETE FROM indicator_tally",
+        "DELETE FROM indicator_facts",
+        "DELETE FROM indicator_dirty",
+    ] {
+        sqlx::query(sql).execute(&mut *tx).await?;
+    }
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO indicator_tally ({KEY}, n) SELECT {CHILD_KEY}, COUNT(*) FROM children \
+         WHERE status <> 'merged' GROUP BY {CHILD_GROUP}"
+    )))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO indicator_dirty (child_id) \
+         SELECT child_id FROM child_doses UNION SELECT child_id FROM child_measurements \
+         UNION SELECT child_id FROM child_health_checks UNION SELECT child_id FROM child_births",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    settle_with(store, progress).await
+}
+
 /// Rows of the tallies that disagree with a recount from the records (kind `child`) and
 /// from the stored facts (the other kinds): empty when the tallies are right. For tests and
 /// `mang check`-style audits; reads the whole province.
 pub async fn discrepancies(store: &Store, province: &str) -> Result<Vec<String>> {
     settle(store).await?;
-    let ins = "CASE WHEN insurance_card IS NULL OR insurance_card = '' OR insurance_valid_to IS NULL \
-               THEN '' ELSE substr(insurance_valid_to, 1, 7) END";
     let recount = format!(
-        "SELECT 'child' AS kind, '' AS period, commune_code, substr(birth_date, 1, 7) AS birth_month, \
-         CAST(CASE WHEN status = 'active' THEN 1 ELSE 0 END AS BIGINT) AS active, {ins} AS x, \
-         birth_registered AS a, full_by_one AS b, CAST(0 AS BIGINT) AS c, CAST(0 AS BIGINT) AS d, \
-         CAST(0 AS BIGINT) AS e, COUNT(*) AS n FROM children \
-         WHERE province_code = $1 AND status <> 'merged' \
-         GROUP BY commune_code, substr(birth_date, 1, 7), CASE WHEN status = 'active' THEN 1 ELSE 0 END, \
-         {ins}, birth_registered, full_by_one \
-         UNION ALL SELECT kind, period, commune_code, substr(birth_date, 1, 7) AS birth_month, active, \
-         '' AS x, a, b, c, d, e, COUNT(*) AS n \
+        "SELECT {CHILD_KEY}, COUNT(*) AS n FROM children WHERE province_code = $1 \
+         AND status <> 'merged' GROUP BY {CHILD_GROUP} \
+         UNION ALL SELECT province_code, kind, period, commune_code, substr(birth_date, 1, 7) AS birth_month, \
+         active, '' AS x, a, b, c, d, e, COUNT(*) AS n \
          FROM indicator_facts WHERE province_code = $1 \
-         GROUP BY kind, period, commune_code, substr(birth_date, 1, 7), active, a, b, c, d, e"
+         GROUP BY province_code, kind, period, commune_code, substr(birth_date, 1, 7), active, a, b, c, d, e"
     );
     let line = |r: &sqlx::any::AnyRow| {
         format!(

@@ -153,6 +153,12 @@ enum Command {
         #[command(subcommand)]
         command: CasesCommand,
     },
+    /// Indicator tallies (docs/indicator-tallies.md): check them against the records, or
+    /// count them again.
+    Tallies {
+        #[command(subcommand)]
+        command: TalliesCommand,
+    },
     /// Benchmarks of BENCHMARKS.md run against a demo database.
     Bench {
         #[command(subcommand)]
@@ -296,6 +302,24 @@ fn today() -> time::Date {
 fn parse_date(s: &str) -> Result<time::Date> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(s, &fmt).with_context(|| format!("ngày không hợp lệ «{s}» (dạng YYYY-MM-DD)"))
+}
+
+#[derive(Subcommand, Debug)]
+enum TalliesCommand {
+    /// Recount a province's tallies from the records and the stored facts; list what
+    /// differs (exit status 1 if anything does).
+    Check {
+        #[command(flatten)]
+        db: DbArg,
+        /// Province code
+        #[arg(long)]
+        province: String,
+    },
+    /// Throw the tallies away and count them again from the records.
+    Rebuild {
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -617,6 +641,49 @@ async fn run(cli: Cli) -> Result<()> {
             period,
             format,
         } => indicators_cmd(&db.db, &unit, &period, &format).await,
+        Command::Tallies {
+            command: TalliesCommand::Check { db, province },
+        } => {
+            let store = Store::open(&db.db, OpenMode::Existing).await?;
+            let wrong = mang_store::tally::discrepancies(&store, &province).await?;
+            if wrong.is_empty() {
+                println!("Số liệu chỉ tiêu của tỉnh {province} khớp với hồ sơ.");
+                Ok(())
+            } else {
+                for line in wrong.iter().take(50) {
+                    println!("{line}");
+                }
+                anyhow::bail!(
+                    "{} dòng số liệu chỉ tiêu không khớp với hồ sơ (chạy `mang tallies rebuild`)",
+                    wrong.len()
+                )
+            }
+        }
+        Command::Tallies {
+            command: TalliesCommand::Rebuild { db },
+        } => {
+            let store = Store::open(&db.db, OpenMode::Existing).await?;
+            let started = Instant::now();
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trẻ: tính lại số liệu chỉ tiêu ({per_sec}, còn {eta})",
+                )
+                .expect("valid template"),
+            );
+            let n = mang_store::tally::rebuild_with(&store, |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await?;
+            bar.finish_and_clear();
+            println!(
+                "Đã tính lại số liệu chỉ tiêu: {} trẻ có hồ sơ ({} giây).",
+                mang_domain::vi::number(n as i64),
+                format!("{:.1}", started.elapsed().as_secs_f64()).replace('.', ",")
+            );
+            Ok(())
+        }
         Command::Cases {
             command: CasesCommand::Due { db, province, at },
         } => cases_due(&db.db, province.as_deref(), at.as_deref()).await,

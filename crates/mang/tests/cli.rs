@@ -544,6 +544,22 @@ fn demo_health_data_is_realistic_and_written_once() {
             (0.01..0.25).contains(&share),
             "overdue share {share:.3} of {total}"
         );
+        // `mang tallies check`: the demo's tallies agree with its records; a rebuild keeps
+        // them so.
+        for args in [
+            &["tallies", "check", "--db", &db.location, "--province", "31"][..],
+            &["tallies", "rebuild", "--db", &db.location][..],
+            &["tallies", "check", "--db", &db.location, "--province", "31"][..],
+        ] {
+            let out = mang(args);
+            assert!(out.status.success(), "{args:?}: {}", text(&out));
+        }
+        let out = mang(&["tallies", "check", "--db", &db.location, "--province", "31"]);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("khớp với hồ sơ"),
+            "{}",
+            text(&out)
+        );
         // `mang indicators`: one CSV row per catalogue indicator, the same figures as JSON.
         let csv = mang(&[
             "indicators",
