@@ -28,7 +28,9 @@ pub async fn run(store: &Store, province: &str, seed: u64) -> Result<usize> {
     ];
     let measures = ["fence", "sign", "cover", "lifebuoy"];
     let now = now_text();
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .date();
     let mut n = 0;
     let mut tx = store.begin_write().await?;
     for commune in crate::units::communes_of(store, province).await? {

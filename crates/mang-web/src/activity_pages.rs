@@ -37,11 +37,7 @@ pub fn api_routes() -> Router<AppState> {
         )
 }
 
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc()
-        .to_offset(mang_domain::cases::VN)
-        .date()
-}
+use crate::api::today;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -295,8 +295,12 @@ async fn get_child(
 }
 
 /// Today's date, the reference for the registry rules (no birth dates in the future…).
+/// Today in Vietnam (UTC+7): the date every form, list and deadline of Măng means. (A UTC
+/// date here refused, between 00:00 and 07:00, a dose given "today" as a future date.)
 pub fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
+    time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .date()
 }
 
 /// Edit a child's record: send `version` and only the fields to change (same names and

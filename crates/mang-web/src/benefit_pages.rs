@@ -36,11 +36,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/units/{code}/benefit-payments/import", post(api_import))
 }
 
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc()
-        .to_offset(mang_domain::cases::VN)
-        .date()
-}
+use crate::api::today;
 
 fn this_month() -> String {
     let d = today();

@@ -38,11 +38,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/units/{code}/facilities/import", post(api_import))
 }
 
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc()
-        .to_offset(mang_domain::cases::VN)
-        .date()
-}
+use crate::api::today;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

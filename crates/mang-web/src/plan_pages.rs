@@ -44,11 +44,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/tasks/{id}", get(api_task).post(api_update_task))
 }
 
-pub(crate) fn today() -> time::Date {
-    time::OffsetDateTime::now_utc()
-        .to_offset(mang_domain::cases::VN)
-        .date()
-}
+pub(crate) use crate::api::today;
 
 /// A .docx download.
 pub(crate) fn docx(name: &str, bytes: Vec<u8>) -> Response {

@@ -57,9 +57,7 @@ fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-fn today() -> time::Date {
-    crate::plan_pages::today()
-}
+use crate::api::today;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -39,11 +39,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/units/{code}/risk-sites/import", post(api_import))
 }
 
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc()
-        .to_offset(mang_domain::cases::VN)
-        .date()
-}
+use crate::api::today;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

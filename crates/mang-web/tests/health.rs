@@ -35,7 +35,9 @@ async fn a_health_worker_records_doses_and_the_due_list_follows() {
     let app = TestApp::spawn(50).await;
     let commune = app.demo_commune("yte").await;
     let f = app.fixture(&commune, None, "TC").await;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .date();
     let birth = today - time::Duration::days(75);
     let api = app.api_for_demo("yte").await;
     let (status, body) = api
@@ -219,7 +221,10 @@ async fn injuries_are_recorded_for_known_and_unknown_children_and_counted() {
     let commune = app.demo_commune("yte").await;
     let f = app.fixture(&commune, None, "TN").await;
     let b = app.browser("yte", DEMO_PASSWORD).await;
-    let year = time::OffsetDateTime::now_utc().date().year();
+    let year = time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .date()
+        .year();
     let day = format!("02/01/{year}");
     // On the child's page: a drowning; the child's age and sex come from the record.
     let (status, page) = b
@@ -316,7 +321,9 @@ async fn measurements_show_their_who_z_scores_status_and_chart() {
     let app = TestApp::spawn(50).await;
     let commune = app.demo_commune("yte").await;
     let f = app.fixture(&commune, None, "TT").await;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .date();
     let birth = today - time::Duration::days(800);
     let xa = app.api_for_demo("xa").await;
     let id = add_child(
@@ -410,7 +417,9 @@ async fn vitamin_a_once_per_half_year_for_6_to_36_months() {
     let app = TestApp::spawn(50).await;
     let commune = app.demo_commune("yte").await;
     let f = app.fixture(&commune, None, "VA").await;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .date();
     let xa = app.api_for_demo("xa").await;
     let mut ids = Vec::new();
     for (name, days) in [("Đoàn Văn Sáu", 400), ("Đoàn Văn Bé", 60)] {
@@ -474,7 +483,9 @@ async fn a_death_closes_the_record_and_counts_with_unregistered_ones() {
     let app = TestApp::spawn(50).await;
     let commune = app.demo_commune("yte").await;
     let f = app.fixture(&commune, None, "TV").await;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .date();
     let year = today.year();
     let b = app.browser("yte", DEMO_PASSWORD).await;
     let day = format!("03/01/{year}");
@@ -569,7 +580,9 @@ async fn a_birth_creates_or_links_the_child_and_records_the_birth_dose() {
     let app = TestApp::spawn(50).await;
     let commune = app.demo_commune("yte").await;
     let f = app.fixture(&commune, None, "SS").await;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .date();
     let born = today - time::Duration::days(3);
     // The commune officer records a birth that creates the child.
     let xa = app.api_for_demo("xa").await;
@@ -669,7 +682,9 @@ async fn health_checks_and_insurance_follow_up() {
     let app = TestApp::spawn(50).await;
     let commune = app.demo_commune("yte").await;
     let f = app.fixture(&commune, None, "KS").await;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .date();
     let xa = app.api_for_demo("xa").await;
     let mut ids = Vec::new();
     for (name, card) in [("Đoàn Văn Khám", ""), ("Đoàn Thị Thẻ", "TE1310123456789")] {
@@ -743,7 +758,9 @@ async fn the_household_page_records_a_newborn_with_its_birth() {
     let app = TestApp::spawn(50).await;
     let commune = app.demo_commune("xa").await;
     let f = app.fixture(&commune, None, "NB").await;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .date();
     let b = app.browser("xa", DEMO_PASSWORD).await;
     let (_, page) = b.get(&format!("/households/{}", f.household_id)).await;
     assert!(page.contains("id=\"record-newborn\""));

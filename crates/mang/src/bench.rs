@@ -180,7 +180,9 @@ pub async fn due(db: &str, communes: usize) -> Result<()> {
             .await?
             .context("cơ sở dữ liệu chưa có trẻ em (chạy `mang demo` trước)")?;
     let list = mang_store::units::communes_of(&store, &province).await?;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .date();
     let mut s = Series::new("commune due list (month)");
     let mut children = 0i64;
     for unit in list.iter().take(communes) {

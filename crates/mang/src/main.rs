@@ -295,8 +295,11 @@ fn real_main() -> Result<()> {
     rt.block_on(run(cli))
 }
 
+/// Today in Vietnam (the demo's reference date by default).
 fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
+    time::OffsetDateTime::now_utc()
+        .to_offset(mang_domain::cases::VN)
+        .date()
 }
 
 fn parse_date(s: &str) -> Result<time::Date> {
