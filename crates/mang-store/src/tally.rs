@@ -92,7 +92,7 @@ fn id_list(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
 
-/// Whether any child waits for its facts.
+/// How many children wait for their facts to be recomputed.
 pub async fn pending(store: &Store) -> Result<i64> {
     Ok(
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM indicator_dirty")
