@@ -510,6 +510,9 @@ async fn run(cli: Cli) -> Result<()> {
             if demo && !created {
                 print_demo_logins(&store).await?;
             }
+            // An upgrade may have queued every child's indicator facts: compute them here,
+            // with progress, rather than in the first request that reads a dashboard.
+            settle_tallies(&store).await?;
             mang_web::serve(store, &addr)
                 .await
                 .with_context(|| format!("không mở được cổng {addr}"))
