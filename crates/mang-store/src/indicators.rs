@@ -192,31 +192,23 @@ async fn compute_with(
     // Children by age band at the reference date (denominators), and the cohort of
     // indicator 8 (first birthday in the period) with whether each was fully immunised
     // before it (`children.full_by_one`, kept by `tally`).
-    let a16 = years_before(r, 16);
-    let a5 = years_before(r, 5);
-    let m6 = months_before(r, 6);
-    let m36 = months_before(r, 36);
     let bounds = Bounds {
-        a16,
-        a5,
+        a16: years_before(r, 16),
+        a5: years_before(r, 5),
         a6: years_before(r, 6),
-        m6,
-        m36,
+        m6: months_before(r, 6),
+        m36: months_before(r, 36),
         a7: years_before(r, 7),
         a11: years_before(r, 11),
         r,
         c_from: years_before(s, 1),
         c_to: years_before(r, 1),
     };
-    let (a16, a5, m6, m36) = (
-        a16.to_string(),
-        a5.to_string(),
-        m6.to_string(),
-        m36.to_string(),
-    );
     let bands = match mode {
         Mode::Records => {
-            band_rows(
+            let mut out = BandRows::new();
+            add_band_rows(
+                &mut out,
                 store,
                 &format!(
                     "FROM children WHERE province_code = $1 AND status <> 'merged'{}",
@@ -226,7 +218,8 @@ async fn compute_with(
                 province,
                 commune,
             )
-            .await?
+            .await?;
+            out
         }
         Mode::Tallies => tallied_bands(store, province, commune, &bounds).await?,
     };
@@ -442,8 +435,8 @@ async fn compute_with(
         .bind(province.to_owned())
         .bind(ss.clone())
         .bind(es.clone())
-        .bind(m6)
-        .bind(m36), commune)
+        .bind(bounds.m6.to_string())
+        .bind(bounds.m36.to_string()), commune)
         .fetch_all(pool)
         .await?;
         let mut vit: HashMap<(i64, String), HashSet<(i32, u8)>> = HashMap::new();
@@ -493,7 +486,7 @@ async fn compute_with(
         .bind(province.to_owned())
         .bind(ss.clone())
         .bind(es.clone())
-        .bind(a5.clone()), commune)
+        .bind(bounds.a5.to_string()), commune)
         .fetch_all(pool)
         .await?;
         for row in &rows {
@@ -529,7 +522,7 @@ async fn compute_with(
         )))
         .bind(province.to_owned())
         .bind(rs.clone())
-        .bind(a16.clone())
+        .bind(bounds.a16.to_string())
         .bind(format!("{:04}-{:02}", s.year(), u8::from(s.month())))
         .bind(format!("{:04}-{:02}", e.year(), u8::from(e.month()))),
         commune,
@@ -800,8 +793,10 @@ struct Bounds {
     c_to: Date,
 }
 
-fn is_month_end(d: Date) -> bool {
-    d.day() == time::util::days_in_month(d.month(), d.year())
+/// The month of a cut `birth > d` / `birth <= d` when the cut splits it (`d` is not its
+/// last day): its children are counted one by one.
+fn split_month(d: Date) -> Option<String> {
+    (d.day() != time::util::days_in_month(d.month(), d.year())).then(|| crate::tally::month_of(d))
 }
 
 impl Bounds {
@@ -842,14 +837,13 @@ impl Bounds {
     /// those are counted child by child; every other month's first day stands for all of
     /// it. A cut on a month's last day (`>`, `<=`) or first day (`>=`) splits nothing.
     fn exact_months(&self) -> std::collections::BTreeSet<String> {
-        let mut out = std::collections::BTreeSet::new();
-        for d in [
+        let mut out: std::collections::BTreeSet<String> = [
             self.a16, self.a5, self.a6, self.m6, self.m36, self.a7, self.a11, self.r, self.c_to,
-        ] {
-            if !is_month_end(d) {
-                out.insert(crate::tally::month_of(d));
-            }
-        }
+        ]
+        .into_iter()
+        .filter_map(split_month)
+        .collect();
+        // The cohort's lower cut is `>=`: a first day splits nothing.
         if self.c_from.day() != 1 {
             out.insert(crate::tally::month_of(self.c_from));
         }
@@ -887,18 +881,6 @@ type BandRows = BTreeMap<String, [i64; BANDS.len()]>;
 
 /// Run a band query (`SELECT commune_code, <sums> <from> GROUP BY commune_code`) and add its
 /// rows into `out`.
-async fn band_rows(
-    store: &Store,
-    from: &str,
-    sums: &str,
-    province: &str,
-    commune: Option<&str>,
-) -> Result<BandRows> {
-    let mut out = BandRows::new();
-    add_band_rows(&mut out, store, from, sums, province, commune).await?;
-    Ok(out)
-}
-
 async fn add_band_rows(
     out: &mut BandRows,
     store: &Store,
@@ -946,7 +928,9 @@ async fn tallied_bands(
     .await?;
     exact.extend(split_by_card);
     let (not_exact, in_exact) = month_filters(&exact, "birth_date");
-    let mut out = band_rows(
+    let mut out = BandRows::new();
+    add_band_rows(
+        &mut out,
         store,
         &format!(
             "FROM indicator_tally WHERE province_code = $1 AND kind = 'child' AND period = '' \
@@ -989,12 +973,10 @@ async fn tallied_period_children(
     until: Option<Date>,
     mask: i64,
 ) -> Result<BTreeMap<String, i64>> {
-    let mut exact = std::collections::BTreeSet::new();
-    for d in std::iter::once(after).chain(until) {
-        if !is_month_end(d) {
-            exact.insert(crate::tally::month_of(d));
-        }
-    }
+    let exact = std::iter::once(after)
+        .chain(until)
+        .filter_map(split_month)
+        .collect();
     let (not_exact, in_exact) = month_filters(&exact, "birth_date");
     let cut = |birth: &str| {
         let mut s = format!("{birth} > '{after}'");

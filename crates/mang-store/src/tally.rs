@@ -30,28 +30,28 @@ const BATCH: usize = 2000;
 
 /// One child's contribution to one tally row.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Fact {
-    pub kind: &'static str,
-    pub period: String,
-    pub province: String,
-    pub commune: String,
+struct Fact {
+    kind: &'static str,
+    period: String,
+    province: String,
+    commune: String,
     /// The child's birth date for `vita` and `chk` (the tally keeps its month; the split
     /// months of a reading are counted from the dates), empty for the others.
-    pub birth: String,
-    pub active: i64,
-    pub flags: [i64; 5],
+    birth: String,
+    active: i64,
+    flags: [i64; 5],
 }
 
 /// The five-year stage a year belongs to (2021–2025, 2026–2030: the stages of the national
 /// programmes for children and of the example plans).
-pub fn stage_of(year: i32) -> Period {
+fn stage_of(year: i32) -> Period {
     let start = 2021 + (year - 2021).div_euclid(5) * 5;
     Period::Years(start, start + 4)
 }
 
 /// The calendar periods a record's date counts in: its year, half, quarter, month and
 /// five-year stage, with the first year of each (for the vitamin A round bits).
-pub fn periods_of(d: Date) -> [(String, i32); 5] {
+fn periods_of(d: Date) -> [(String, i32); 5] {
     let (y, m) = (d.year(), u8::from(d.month()));
     let stage = stage_of(y);
     [
@@ -231,12 +231,11 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
     }
     for ((child, period), mask) in vita {
         if let Some(c) = children.get(&child) {
-            let commune = c.commune.clone();
             new.entry(child).or_default().push(fact(
                 c,
                 "vita",
                 period,
-                &commune,
+                &c.commune,
                 [mask, 0, 0, 0, 0],
             ));
         }
@@ -268,10 +267,9 @@ async fn refresh(tx: &mut crate::Tx, ids: &[i64], list: &str) -> Result<()> {
     }
     for (child, period) in checked {
         if let Some(c) = children.get(&child) {
-            let commune = c.commune.clone();
             new.entry(child)
                 .or_default()
-                .push(fact(c, "chk", period, &commune, [0; 5]));
+                .push(fact(c, "chk", period, &c.commune, [0; 5]));
         }
     }
 
@@ -564,7 +562,7 @@ pub async fn add_new_children(
 }
 
 /// The key columns of `indicator_tally`.
-pub const KEY: &str =
+const KEY: &str =
     "province_code, kind, period, commune_code, birth_month, active, x, a, b, c, d, e";
 
 /// The `child` tally key of a child row (as the triggers of migration 0024 compute it),
