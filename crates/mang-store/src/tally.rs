@@ -578,10 +578,10 @@ const CHILD_GROUP: &str = "province_code, commune_code, substr(birth_date, 1, 7)
     CASE WHEN insurance_card IS NULL OR insurance_card = '' OR insurance_valid_to IS NULL THEN '' \
     ELSE substr(insurance_valid_to, 1, 7) END, birth_registered, full_by_one";
 
-/// Throw the tallies away and count them again from the records (`mang tallies rebuild`):
-/// the child tally by one pass over `children`, every other fact by settling every child
-/// with records. For a database written with the triggers off, or to check an upgrade.
-pub async fn rebuild_with(store: &Store, progress: impl FnMut(u64, u64)) -> Result<u64> {
+/// Throw the tallies away and start counting them again from the records (`mang tallies
+/// rebuild`): the child tally by one pass over `children`; every child with records is
+/// queued, for [`settle`] to compute. For a database written with the triggers off.
+pub async fn reset(store: &Store) -> Result<()> {
     let mut tx = store.begin_write().await?;
     if store.backend() == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(7203)")
@@ -610,7 +610,7 @@ pub async fn rebuild_with(store: &Store, progress: impl FnMut(u64, u64)) -> Resu
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    settle_with(store, progress).await
+    Ok(())
 }
 
 /// Rows of the tallies that disagree with a recount from the records (kind `child`) and

@@ -905,9 +905,8 @@ async fn the_tallies_equal_a_full_reading_of_the_records() {
             .len(),
         1
     );
-    mang_store::tally::rebuild_with(&store, |_, _| {})
-        .await
-        .unwrap();
+    mang_store::tally::reset(&store).await.unwrap();
+    mang_store::tally::settle(&store).await.unwrap();
     assert_eq!(
         mang_store::tally::discrepancies(&store, "31")
             .await

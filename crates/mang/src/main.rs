@@ -669,26 +669,9 @@ async fn run(cli: Cli) -> Result<()> {
             command: TalliesCommand::Rebuild { db },
         } => {
             let store = Store::open(&db.db, OpenMode::Existing).await?;
-            let started = Instant::now();
-            let bar = ProgressBar::new(0);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trẻ: tính lại số liệu chỉ tiêu ({per_sec}, còn {eta})",
-                )
-                .expect("valid template"),
-            );
-            let n = mang_store::tally::rebuild_with(&store, |done, total| {
-                bar.set_length(total);
-                bar.set_position(done);
-            })
-            .await?;
-            bar.finish_and_clear();
-            println!(
-                "Đã tính lại số liệu chỉ tiêu: {} trẻ có hồ sơ ({} giây).",
-                mang_domain::vi::number(n as i64),
-                format!("{:.1}", started.elapsed().as_secs_f64()).replace('.', ",")
-            );
-            Ok(())
+            mang_store::tally::reset(&store).await?;
+            println!("Đã xoá số liệu chỉ tiêu cũ và đếm lại trẻ em theo xã, tháng sinh.");
+            settle_tallies(&store).await
         }
         Command::Cases {
             command: CasesCommand::Due { db, province, at },
@@ -709,6 +692,11 @@ async fn run(cli: Cli) -> Result<()> {
                 },
         } => bench::indicators(&db.db, &province, &period, samples).await,
     }
+}
+
+/// Seconds with one decimal and a decimal comma (`14,3`).
+fn seconds_vi(secs: f64) -> String {
+    format!("{secs:.1}").replace('.', ",")
 }
 
 /// Compute the indicator facts of every child whose records changed (mang_store::tally):
@@ -736,7 +724,7 @@ async fn settle_tallies(store: &Store) -> Result<()> {
     println!(
         "Đã tính số liệu chỉ tiêu của {} trẻ có hồ sơ thay đổi ({} giây).",
         mang_domain::vi::number(n as i64),
-        format!("{:.1}", started.elapsed().as_secs_f64()).replace('.', ",")
+        seconds_vi(started.elapsed().as_secs_f64())
     );
     Ok(())
 }
@@ -785,7 +773,7 @@ async fn run_demo(
             "Đã tạo dữ liệu mẫu: {} trẻ em, tỉnh {province}, hạt giống {seed}, ngày tham chiếu {}{resumed} trong {} giây ({} trẻ/giây).",
             mang_domain::vi::number(children as i64),
             mang_domain::vi::date(as_of),
-            format!("{secs:.1}").replace('.', ","),
+            seconds_vi(secs),
             mang_domain::vi::number((children as f64 / secs.max(1e-9)) as i64)
         );
     }
@@ -837,7 +825,7 @@ async fn run_demo(
                 mang_domain::vi::number(h.injuries as i64),
                 mang_domain::vi::number(h.checks as i64),
                 mang_domain::vi::number(h.deaths as i64),
-                format!("{:.1}", t.elapsed().as_secs_f64()).replace('.', ",")
+                seconds_vi(t.elapsed().as_secs_f64())
             );
         }
     }
@@ -958,7 +946,7 @@ async fn import(db: &str, file: &str, errors_out: Option<String>) -> Result<()> 
     println!(
         "Đã đọc {} dòng trong {} giây: thêm {} hộ, {} trẻ em, {} người chăm sóc, {} hoàn cảnh/nguy cơ; đã có sẵn (bỏ qua) {} hộ, {} trẻ em, {} người chăm sóc, {} hoàn cảnh/nguy cơ; {} lỗi.",
         mang_domain::vi::number(report.rows_read as i64),
-        format!("{secs:.1}").replace('.', ","),
+        seconds_vi(secs),
         mang_domain::vi::number(report.households_added as i64),
         mang_domain::vi::number(report.children_added as i64),
         mang_domain::vi::number(report.caregivers_added as i64),
