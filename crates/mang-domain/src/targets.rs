@@ -378,6 +378,13 @@ impl Period {
     }
 
     /// The DHIS2 code, as [`Period::parse`] reads it.
+    /// The five-year stage a year belongs to (2021–2025, 2026–2030: the stages of the
+    /// national programmes for children and of the example plans).
+    pub fn stage_of(year: i32) -> Period {
+        let start = 2021 + (year - 2021).div_euclid(5) * 5;
+        Period::Years(start, start + 4)
+    }
+
     pub fn code(&self) -> String {
         match *self {
             Period::Year(y) => format!("{y:04}"),

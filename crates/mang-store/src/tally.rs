@@ -42,18 +42,11 @@ struct Fact {
     flags: [i64; 5],
 }
 
-/// The five-year stage a year belongs to (2021–2025, 2026–2030: the stages of the national
-/// programmes for children and of the example plans).
-fn stage_of(year: i32) -> Period {
-    let start = 2021 + (year - 2021).div_euclid(5) * 5;
-    Period::Years(start, start + 4)
-}
-
 /// The calendar periods a record's date counts in: its year, half, quarter, month and
 /// five-year stage, with the first year of each (for the vitamin A round bits).
 fn periods_of(d: Date) -> [(String, i32); 5] {
     let (y, m) = (d.year(), u8::from(d.month()));
-    let stage = stage_of(y);
+    let stage = Period::stage_of(y);
     [
         (Period::Year(y).code(), y),
         (Period::Half(y, if m <= 6 { 1 } else { 2 }).code(), y),
@@ -73,7 +66,7 @@ pub fn round_bit(first_year: i32, (year, half): (i32, u8)) -> i64 {
 /// five-year stage (others are computed from the records).
 pub fn keeps(period: &Period) -> bool {
     match *period {
-        Period::Years(a, b) => stage_of(a) == Period::Years(a, b),
+        Period::Years(a, b) => Period::stage_of(a) == Period::Years(a, b),
         _ => true,
     }
 }
@@ -691,7 +684,7 @@ mod tests {
             periods_of(date!(2025 - 12 - 01))[4],
             ("2021-2025".into(), 2021)
         );
-        assert_eq!(stage_of(2020), Period::Years(2016, 2020));
+        assert_eq!(Period::stage_of(2020), Period::Years(2016, 2020));
     }
 
     #[test]

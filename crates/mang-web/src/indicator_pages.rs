@@ -134,9 +134,7 @@ fn period_choices() -> Vec<(String, String)> {
     }
     // The five-year plan periods (2021–2025, 2026–2030: the national programmes' stages)
     // containing this year and the last: pooled figures.
-    let block = |year: i32| 2021 + (year - 2021).div_euclid(5) * 5;
-    for start in [block(y), block(y - 1)] {
-        let p = Period::Years(start, start + 4);
+    for p in [Period::stage_of(y), Period::stage_of(y - 1)] {
         let choice = (p.code(), p.label_vi());
         if !out.contains(&choice) {
             out.push(choice);
